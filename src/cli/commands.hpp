@@ -1,0 +1,63 @@
+// The sgverify subcommands. Each one validates every flag value before it writes anything.
+#pragma once
+
+#include "report/theorem1_report.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+
+namespace sgverify {
+
+// Exit statuses of the CLI.
+inline constexpr int exit_success = 0;       // the command ran; verdicts are in its output
+inline constexpr int exit_failure = 1;       // an internal failure, such as gnuplot failing
+inline constexpr int exit_bad_input = 2;     // an invalid flag value, file or data value
+
+struct Theorem1Options {
+  std::string family = "regression";
+  std::int64_t dim = 2;
+  std::int64_t samples = 100;
+  std::string noise = "0";
+  std::string data_file;
+  bool standardize = false;
+  std::string arithmetic = "double";
+  std::int64_t steps = 1000;
+  std::string mu = "bound-derived:0.5";
+  std::string nu = "line-search";
+  std::string start = "paper";
+  std::string path;  // empty: the default of the arithmetic
+  std::uint64_t seed = 1;
+  std::string out = "sgverify-out/theorem1";
+  bool json = false;
+};
+
+void add_theorem1_options(CLI::App& command, Theorem1Options& options);
+
+// The same text as the options would have on a command line, for reports.
+std::string theorem1_command_line(const Theorem1Options& options);
+
+// Builds the problem, runs it, decides the claims and writes every output into `folder`.
+// `log` receives progress lines. Throws InputError on bad input before writing anything.
+struct Theorem1Execution {
+  std::unique_ptr<Theorem1Problem> problem;
+  Theorem1Outcome outcome;
+};
+Theorem1Execution execute_theorem1(const Theorem1Options& options, const std::filesystem::path& folder, std::ostream& log);
+
+int run_theorem1_command(const Theorem1Options& options);
+
+struct RunOptions {
+  std::string out = "reports/latest";
+  std::string diabetes = "data/diabetes.csv";
+  std::uint64_t seed = 1;
+  bool json = false;
+};
+
+void add_run_options(CLI::App& command, RunOptions& options);
+int run_main_job(const RunOptions& options);
+
+}  // namespace sgverify

@@ -1,0 +1,44 @@
+// sgverify: checks the convergence theorems and counterexamples of Czarnecki et al.,
+// "Understanding Synthetic Gradients and Decoupled Neural Interfaces" (ICML 2017).
+#include "cli/commands.hpp"
+#include "io/input_error.hpp"
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+  using namespace sgverify;
+  CLI::App app{"sgverify: exact, interval and high-precision checks of the synthetic-gradient theorems of Czarnecki et al., "
+               "\"Understanding Synthetic Gradients and Decoupled Neural Interfaces\" (ICML 2017, arXiv:1703.00522)."};
+  app.footer("Exit status: 0 when the command ran (refuted claims are results, not failures), 1 on an internal failure, "
+             "2 on an invalid flag value, file or data value.");
+  app.require_subcommand(1);
+
+  Theorem1Options theorem1_options;
+  CLI::App* theorem1 = app.add_subcommand("theorem1", "Run the Theorem 1 iteration (linear regression with a linear SG module)");
+  add_theorem1_options(*theorem1, theorem1_options);
+
+  RunOptions run_options;
+  CLI::App* run = app.add_subcommand("run", "The main job: a default set of Theorem 1 runs, written to a report folder");
+  add_run_options(*run, run_options);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::ParseError& error) {
+    std::cerr << "sgverify: " << error.what() << "; see sgverify --help\n";
+    return exit_bad_input;
+  }
+
+  try {
+    if (theorem1->parsed()) return run_theorem1_command(theorem1_options);
+    if (run->parsed()) return run_main_job(run_options);
+  } catch (const InputError& error) {
+    std::cerr << "sgverify: " << error.what() << "\n";
+    return exit_bad_input;
+  } catch (const std::exception& error) {
+    std::cerr << "sgverify: internal failure: " << error.what() << "\n";
+    return exit_failure;
+  }
+  return exit_failure;
+}

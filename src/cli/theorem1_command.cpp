@@ -1,0 +1,171 @@
+// sgverify theorem1: one Theorem 1 trajectory in a chosen arithmetic, with its report.
+#include "claims/theorem1_claims.hpp"
+#include "cli/commands.hpp"
+#include "data/families.hpp"
+#include "io/atomic_file.hpp"
+#include "io/csv.hpp"
+#include "io/input_error.hpp"
+#include "numeric/rational.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+
+namespace sgverify {
+
+namespace {
+
+// Size limits of generated instances: beyond them exact arithmetic would exhaust memory.
+constexpr std::int64_t max_dim = 10'000;
+constexpr std::int64_t max_samples = 10'000'000;
+constexpr std::int64_t max_values = 10'000'000;
+constexpr std::int64_t max_steps = 1'000'000'000;
+
+Dataset load_dataset(const Theorem1Options& options) {
+  if (!options.data_file.empty()) return read_csv_dataset(options.data_file, CsvOptions{options.standardize, default_grid_bits});
+  if (options.standardize) throw InputError("--standardize applies to --data FILE only; remove it or pass --data");
+  FamilySpec spec;
+  spec.family = parse_family(options.family);
+  if (options.dim < 1 || options.dim > max_dim) throw InputError(fmt::format("invalid --dim {}: use 1 to {}", options.dim, max_dim));
+  if (options.samples < 1 || options.samples > max_samples) {
+    throw InputError(fmt::format("invalid --samples {}: use 1 to {}", options.samples, max_samples));
+  }
+  if (options.dim * options.samples > max_values) {
+    throw InputError(fmt::format("--dim {} times --samples {} exceeds {} values; use a smaller instance", options.dim,
+                                 options.samples, max_values));
+  }
+  spec.dim = options.dim;
+  spec.samples = options.samples;
+  spec.noise = parse_rational(options.noise, "--noise");
+  if (spec.noise < 0) throw InputError("invalid --noise '" + options.noise + "': sigma must be >= 0");
+  spec.seed = options.seed;
+  return make_family_dataset(spec);
+}
+
+}  // namespace
+
+void add_theorem1_options(CLI::App& command, Theorem1Options& options) {
+  command.add_option("--family", options.family, "Synthetic data family: linear, noisy, random or regression")->capture_default_str();
+  command.add_option("--dim", options.dim, "Input dimension d (k) of synthetic data")->capture_default_str();
+  command.add_option("--samples", options.samples, "Number of samples S of synthetic data")->capture_default_str();
+  command.add_option("--noise", options.noise, "Noise standard deviation sigma of the regression family (0 = exactly realizable)")
+      ->capture_default_str();
+  command.add_option("--data", options.data_file, "CSV file with a header row; the last column is the target (replaces --family)");
+  command.add_flag("--standardize", options.standardize, "Centre each feature of --data and scale it to unit variance");
+  command.add_option("--arith", options.arithmetic, "Arithmetic: exact, interval:BITS, mpfr:BITS, double or long-double")
+      ->capture_default_str();
+  command.add_option("--steps", options.steps, "Number of iterations")->capture_default_str();
+  command.add_option("--mu", options.mu, "Main learning rate: fixed:VALUE, bound-derived:THETA or bound-literal:THETA (0 < THETA < 1)")
+      ->capture_default_str();
+  command.add_option("--nu", options.nu, "SG learning rate: line-search or a positive VALUE")->capture_default_str();
+  command.add_option("--start", options.start, "Start: paper (W = 0, omega = (-1, -1, 0)), zero, or random (seeded)")->capture_default_str();
+  command.add_option("--path", options.path,
+                     "Step computation: moments (O(d^2) a step; default for exact, interval and mpfr) or samples "
+                     "(O(dS); default for double and long-double, where it is more accurate)");
+  command.add_option("--seed", options.seed, "Seed of the synthetic data and of the random start")->capture_default_str();
+  command.add_option("--out", options.out, "Output folder")->capture_default_str();
+  command.add_flag("--json", options.json, "Print summary.json on standard output instead of the table");
+}
+
+std::string theorem1_command_line(const Theorem1Options& options) {
+  std::string line = "sgverify theorem1";
+  if (options.data_file.empty()) {
+    line += fmt::format(" --family {} --dim {} --samples {}", options.family, options.dim, options.samples);
+    if (options.family == "regression") line += " --noise " + options.noise;
+  } else {
+    line += " --data " + options.data_file + (options.standardize ? " --standardize" : "");
+  }
+  line += fmt::format(" --arith {} --steps {} --mu {} --nu {} --start {} --seed {}", options.arithmetic, options.steps, options.mu,
+                      options.nu, options.start, options.seed);
+  if (!options.path.empty()) line += " --path " + options.path;
+  return line;
+}
+
+Theorem1Execution execute_theorem1(const Theorem1Options& options, const std::filesystem::path& folder, std::ostream& log) {
+  // Validate every value before computing or writing anything.
+  Theorem1Config config;
+  config.arithmetic = parse_arithmetic(options.arithmetic);
+  config.mu = parse_mu_schedule(options.mu);
+  config.nu = parse_nu_schedule(options.nu);
+  const Start start = parse_start(options.start);
+  config.path = options.path.empty() ? default_path(config.arithmetic) : parse_path(options.path);
+  if (options.steps < 0 || options.steps > max_steps) {
+    throw InputError(fmt::format("invalid --steps {}: use 0 to {}", options.steps, max_steps));
+  }
+  config.steps = options.steps;
+  Theorem1Execution execution;
+  execution.problem = std::make_unique<Theorem1Problem>(load_dataset(options));
+  const Theorem1Problem& problem = *execution.problem;
+  config.start = make_start(problem, start, options.seed);
+  config.record_step = default_record_steps(config.steps);
+  // Progress at most every 2 seconds, with an estimate of the time left.
+  const auto started = std::chrono::steady_clock::now();
+  auto last_print = std::make_shared<std::chrono::steady_clock::time_point>(started);
+  config.progress = [&log, steps = config.steps, started, last_print](std::int64_t k) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - *last_print < std::chrono::seconds(2)) return;
+    *last_print = now;
+    const double elapsed = std::chrono::duration<double>(now - started).count();
+    const double left = elapsed * static_cast<double>(steps - k) / static_cast<double>(k);
+    log << fmt::format("  step {} of {} ({:.0f}%), about {:.0f} s left\n", k, steps, 100.0 * static_cast<double>(k) / static_cast<double>(steps), left);
+  };
+
+  Theorem1Outcome& outcome = execution.outcome;
+  outcome.problem = &problem;
+  outcome.config = config;
+  outcome.parameters = {options.start, options.seed};
+  outcome.command_line = theorem1_command_line(options);
+  const RowVector<Rational> W_star_exact = least_squares_weights_exact(problem, config.start.W);
+  outcome.W_star = least_squares_weights_for(problem, config.start.W, config.arithmetic);
+  outcome.W_star_route_difference = std::sqrt(rational_to_double((outcome.W_star - W_star_exact).squaredNorm()));
+  outcome.run = run_theorem1(problem, outcome.W_star, config);
+
+  outcome.claims.push_back(decide_global_solution(outcome.run));
+  const auto certificate = find_nonzero_fixed_point(problem, config, outcome.run);
+  ClaimResult attraction = decide_global_attraction(outcome.run, certificate);
+  create_output_folder(folder);
+  if (certificate) {
+    Theorem1Config counter_config = config;
+    counter_config.arithmetic = ArithmeticSpec{ArithmeticKind::exact, 0};
+    counter_config.start = certificate->start;
+    counter_config.steps = 1;
+    counter_config.record_step = nullptr;
+    counter_config.progress = nullptr;
+    const Theorem1Run exact_run = run_theorem1<Rational>(problem, certificate->start.W, counter_config);
+    const std::string name = "counterexample-T1.global-attraction.jsonl";
+    attraction.counterexample = (folder / name).string();
+    attraction.replay = "sgverify trace replay " + attraction.counterexample;
+    write_file_atomically(folder / name, counterexample_trace_text(problem, counter_config, {"fixed-point", options.seed},
+                                                                   certificate->start.W, attraction, exact_run));
+  }
+  outcome.claims.push_back(attraction);
+  write_theorem1_outputs(folder, outcome);
+  return execution;
+}
+
+int run_theorem1_command(const Theorem1Options& options) {
+  std::cerr << fmt::format("sgverify theorem1: seed {}\n", options.seed);
+  const Theorem1Execution execution = execute_theorem1(options, options.out, std::cerr);
+  const Theorem1Outcome& outcome = execution.outcome;
+  if (options.json) {
+    std::cout << summary_json(outcome).dump(2) << "\n";
+    return exit_success;
+  }
+  const Dataset& data = execution.problem->data;
+  std::cout << fmt::format("Theorem 1: {} (d = {}, S = {}, checksum {})\n", data.source, data.dim(), data.samples(), data.checksum());
+  std::cout << fmt::format("arithmetic {}, mu {}, nu {}, start {}, {} steps in {:.2f} s\n", outcome.run.arithmetic,
+                           outcome.config.mu.name(), outcome.config.nu.name(), options.start, outcome.run.steps_done,
+                           outcome.run.seconds);
+  if (!outcome.run.stop_reason.empty()) std::cout << outcome.run.stop_reason << "\n";
+  std::cout << terminal_table(outcome.run);
+  for (const ClaimResult& claim : outcome.claims) {
+    std::cout << fmt::format("{:<22} {:<12} {:<10} {}\n", claim.id, to_string(claim.verdict), to_string(claim.evidence), claim.detail);
+    if (!claim.replay.empty()) std::cout << "  replay: " << claim.replay << "\n";
+  }
+  std::cout << "report: " << (std::filesystem::path(options.out) / "report.md").string() << "\n";
+  return exit_success;
+}
+
+}  // namespace sgverify

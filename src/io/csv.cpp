@@ -1,0 +1,135 @@
+#include "io/csv.hpp"
+
+#include "io/input_error.hpp"
+#include "numeric/rational.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
+namespace sgverify {
+
+namespace {
+
+// Limits that keep a hostile file from exhausting memory: 1 GiB of text, 100,000 columns.
+constexpr std::uintmax_t max_file_bytes = std::uintmax_t{1} << 30;
+constexpr std::size_t max_columns = 100'000;
+
+std::string trim(const std::string& text) {
+  std::size_t begin = 0;
+  std::size_t end = text.size();
+  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
+  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
+  return text.substr(begin, end - begin);
+}
+
+std::vector<std::string> split_fields(const std::string& line) {
+  std::vector<std::string> fields;
+  std::string field;
+  std::istringstream stream(line);
+  while (std::getline(stream, field, ',')) {
+    fields.push_back(trim(field));
+    if (fields.size() > max_columns) break;
+  }
+  if (!line.empty() && line.back() == ',') fields.emplace_back();
+  return fields;
+}
+
+bool is_non_finite_word(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (!text.empty() && (text[0] == '+' || text[0] == '-')) text.erase(0, 1);
+  return text == "nan" || text == "inf" || text == "infinity";
+}
+
+}  // namespace
+
+Dataset parse_csv_dataset(const std::string& text, const std::string& name, const CsvOptions& options) {
+  std::istringstream stream(text);
+  std::string line;
+  std::size_t line_number = 0;
+  std::vector<std::string> header;
+  while (header.empty() && std::getline(stream, line)) {
+    ++line_number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!trim(line).empty()) header = split_fields(line);
+  }
+  if (header.empty()) throw InputError(name + ": the file is empty; expected a header row and at least one sample");
+  if (header.size() > max_columns) throw InputError(fmt::format("{}: more than {} columns", name, max_columns));
+  if (header.size() < 2) {
+    throw InputError(fmt::format("{}, line {}: the header has {} column; expected at least one feature and the target "
+                                 "as the last column, separated by commas",
+                                 name, line_number, header.size()));
+  }
+
+  const std::size_t columns = header.size();
+  std::vector<std::vector<Rational>> rows;
+  while (std::getline(stream, line)) {
+    ++line_number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (trim(line).empty()) continue;
+    const std::vector<std::string> fields = split_fields(line);
+    if (fields.size() != columns) {
+      throw InputError(fmt::format("{}, line {}: {} fields where the header has {}; every row needs one value per column",
+                                   name, line_number, fields.size(), columns));
+    }
+    std::vector<Rational> row;
+    row.reserve(columns);
+    for (std::size_t column = 0; column < columns; ++column) {
+      const std::string& field = fields[column];
+      const std::string where = fmt::format("{}, line {}, column '{}'", name, line_number, header[column]);
+      if (is_non_finite_word(field)) {
+        throw InputError(where + ": value '" + field + "' is not finite; remove the sample or fill in a number");
+      }
+      if (field.empty()) throw InputError(where + ": the value is missing; fill in a number or remove the sample");
+      row.push_back(parse_rational(field, "value at " + where));
+    }
+    rows.push_back(std::move(row));
+  }
+  if (rows.empty()) throw InputError(name + ": the file has a header but no samples; expected at least one data row");
+
+  Dataset data;
+  data.source = name;
+  data.grid_bits = options.grid_bits;
+  data.feature_names.assign(header.begin(), header.end() - 1);
+  data.target_name = header.back();
+  data.target_encoding = "the values of column '" + data.target_name + "', rounded to the grid";
+  const auto samples = static_cast<Eigen::Index>(rows.size());
+  const auto dim = static_cast<Eigen::Index>(columns - 1);
+  data.X.resize(dim, samples);
+  data.y.resize(samples);
+  for (Eigen::Index s = 0; s < samples; ++s) {
+    const auto& row = rows[static_cast<std::size_t>(s)];
+    for (Eigen::Index i = 0; i < dim; ++i) data.X(i, s) = row[static_cast<std::size_t>(i)];
+    data.y(s) = round_to_dyadic(row.back(), options.grid_bits);
+  }
+  if (options.standardize) {
+    standardize_features(data);
+    data.source += " (features standardized)";
+  } else {
+    for (Eigen::Index s = 0; s < samples; ++s)
+      for (Eigen::Index i = 0; i < dim; ++i) data.X(i, s) = round_to_dyadic(data.X(i, s), options.grid_bits);
+  }
+  check_representable(data, name);
+  return data;
+}
+
+Dataset read_csv_dataset(const std::filesystem::path& path, const CsvOptions& options) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    throw InputError("cannot read data file " + path.string() + ": no such regular file");
+  }
+  const std::uintmax_t size = std::filesystem::file_size(path, error);
+  if (error || size > max_file_bytes) {
+    throw InputError("cannot read data file " + path.string() + ": larger than 1 GiB or of unknown size");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError("cannot read data file " + path.string() + ": permission denied or unreadable");
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  return parse_csv_dataset(contents.str(), path.string(), options);
+}
+
+}  // namespace sgverify

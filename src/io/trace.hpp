@@ -1,0 +1,36 @@
+// Traces: JSON Lines files that hold a whole Theorem 1 instance and every parameter, exact
+// values as strings, so that a run or a counterexample can be rebuilt from the file alone.
+// Line 1 is the header; each further line is one recorded step.
+#pragma once
+
+#include "claims/verdict.hpp"
+#include "models/theorem1.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+
+namespace sgverify {
+
+inline constexpr int trace_format_version = 1;
+
+struct TraceParameters {
+  std::string start_kind;  // paper, zero, random or a name of a constructed start
+  std::uint64_t seed = 0;
+};
+
+nlohmann::json instance_to_json(const Dataset& data);
+nlohmann::json theorem1_parameters_to_json(const Theorem1Config& config, const TraceParameters& parameters);
+
+// Header line, then one line per recorded step.
+std::string theorem1_trace_text(const Theorem1Problem& problem, const Theorem1Config& config, const TraceParameters& parameters,
+                                const RowVector<Rational>& W_star, const Theorem1Run& run);
+
+// A counterexample trace: the header of a one-step exact run from the counterexample's start,
+// with the claim it refutes and the verdict a replay must reproduce.
+std::string counterexample_trace_text(const Theorem1Problem& problem, const Theorem1Config& config,
+                                      const TraceParameters& parameters, const RowVector<Rational>& W_star,
+                                      const ClaimResult& claim, const Theorem1Run& exact_run);
+
+}  // namespace sgverify

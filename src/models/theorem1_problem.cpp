@@ -1,0 +1,145 @@
+// Schedules, problem set-up, starts and W* for Theorem 1: the parts that do not depend on the scalar.
+#include "models/theorem1.hpp"
+
+#include "data/rng.hpp"
+#include "io/input_error.hpp"
+#include "numeric/rational.hpp"
+
+#include <Eigen/LU>
+
+namespace sgverify {
+
+std::string MuSchedule::name() const {
+  switch (kind) {
+    case Kind::fixed:
+      return "fixed:" + rational_to_string(value);
+    case Kind::bound_derived:
+      return "bound-derived:" + rational_to_string(value);
+    case Kind::bound_literal:
+      break;
+  }
+  return "bound-literal:" + rational_to_string(value);
+}
+
+std::string NuSchedule::name() const { return line_search ? "line-search" : rational_to_string(value); }
+
+MuSchedule parse_mu_schedule(const std::string& text) {
+  const auto colon = text.find(':');
+  const std::string kind = text.substr(0, colon);
+  if (colon == std::string::npos || (kind != "fixed" && kind != "bound-derived" && kind != "bound-literal")) {
+    throw InputError("invalid --mu '" + text + "': use fixed:VALUE, bound-derived:THETA or bound-literal:THETA");
+  }
+  MuSchedule schedule;
+  schedule.value = parse_rational(text.substr(colon + 1), "--mu value in '" + text + "'");
+  if (kind == "fixed") {
+    schedule.kind = MuSchedule::Kind::fixed;
+    if (schedule.value <= 0) throw InputError("invalid --mu '" + text + "': the learning rate must be positive");
+    return schedule;
+  }
+  schedule.kind = kind == "bound-derived" ? MuSchedule::Kind::bound_derived : MuSchedule::Kind::bound_literal;
+  if (schedule.value <= 0 || schedule.value >= 1) {
+    throw InputError("invalid --mu '" + text + "': THETA must lie strictly between 0 and 1, for example bound-derived:0.5");
+  }
+  return schedule;
+}
+
+NuSchedule parse_nu_schedule(const std::string& text) {
+  if (text == "line-search") return {true, 0};
+  const Rational value = parse_rational(text, "--nu");
+  if (value <= 0) throw InputError("invalid --nu '" + text + "': use line-search or a positive learning rate");
+  return {false, value};
+}
+
+Start parse_start(const std::string& text) {
+  if (text == "paper") return Start::paper;
+  if (text == "zero") return Start::zero;
+  if (text == "random") return Start::random;
+  throw InputError("invalid --start '" + text + "': use paper, zero or random");
+}
+
+std::string to_string(Start start) {
+  switch (start) {
+    case Start::paper:
+      return "paper";
+    case Start::zero:
+      return "zero";
+    case Start::random:
+      break;
+  }
+  return "random";
+}
+
+Theorem1Path parse_path(const std::string& text) {
+  if (text == "moments") return Theorem1Path::moments;
+  if (text == "samples") return Theorem1Path::samples;
+  throw InputError("invalid --path '" + text + "': use moments or samples");
+}
+
+std::string to_string(Theorem1Path path) { return path == Theorem1Path::moments ? "moments" : "samples"; }
+
+Theorem1Path default_path(const ArithmeticSpec& arithmetic) {
+  const bool hardware_float = arithmetic.kind == ArithmeticKind::double_precision || arithmetic.kind == ArithmeticKind::long_double;
+  return hardware_float ? Theorem1Path::samples : Theorem1Path::moments;
+}
+
+Theorem1Problem::Theorem1Problem(Dataset dataset) : data(std::move(dataset)) {
+  const Matrix<Rational> augmented = data.augmented();
+  gram = augmented * augmented.transpose();
+  x_times_y = augmented * data.y.transpose();
+  x_times_one = augmented.rowwise().sum();
+  y_dot_y = data.y.squaredNorm();
+  y_dot_one = data.y.sum();
+  spectrum = bound_spectrum(gram);
+}
+
+RowVector<Rational> least_squares_weights_exact(const Theorem1Problem& problem, const RowVector<Rational>& start_weights) {
+  const Vector<Rational> rhs = problem.x_times_y - problem.gram * start_weights.transpose();  // X̄(y − W_0X̄)ᵀ
+  const Eigen::FullPivLU<Matrix<Rational>> lu(problem.gram);
+  Vector<Rational> delta = lu.solve(rhs);
+  if (lu.rank() < problem.gram.rows()) {
+    // Remove the kernel component: δ − N(NᵀN)⁻¹Nᵀδ leaves the solution in the range of G.
+    const Matrix<Rational> kernel = lu.kernel();
+    const Matrix<Rational> normal = kernel.transpose() * kernel;
+    const Vector<Rational> coefficients = normal.fullPivLu().solve(Vector<Rational>(kernel.transpose() * delta));
+    delta -= kernel * coefficients;
+  }
+  return start_weights + delta.transpose();
+}
+
+RowVector<Rational> least_squares_weights_for(const Theorem1Problem& problem, const RowVector<Rational>& start_weights,
+                                              const ArithmeticSpec& arithmetic) {
+  switch (arithmetic.kind) {
+    case ArithmeticKind::exact:
+    case ArithmeticKind::interval:
+      return least_squares_weights_exact(problem, start_weights);
+    case ArithmeticKind::mpfr:
+      set_multiprecision_bits(arithmetic.bits);
+      return least_squares_weights_cod<Mpfr>(problem, start_weights);
+    case ArithmeticKind::long_double:
+      return least_squares_weights_cod<long double>(problem, start_weights);
+    case ArithmeticKind::double_precision:
+      break;
+  }
+  return least_squares_weights_cod<double>(problem, start_weights);
+}
+
+Theorem1Start make_start(const Theorem1Problem& problem, Start start, std::uint64_t seed) {
+  Theorem1Start result;
+  result.W = RowVector<Rational>::Zero(problem.weight_count());
+  result.omega = Vector<Rational>::Zero(3);
+  if (start == Start::paper) {
+    result.omega << Rational(-1), Rational(-1), Rational(0);
+  } else if (start == Start::random) {
+    // A stream of its own: the seed's data and its start do not share random numbers.
+    Random random(seed ^ 0x5354415254ULL);
+    for (Eigen::Index i = 0; i < result.W.size(); ++i) result.W(i) = random.gaussian(default_grid_bits);
+    for (Eigen::Index i = 0; i < 3; ++i) result.omega(i) = random.gaussian(default_grid_bits);
+  }
+  return result;
+}
+
+Theorem1Run run_theorem1(const Theorem1Problem& problem, const RowVector<Rational>& W_star, const Theorem1Config& config) {
+  return visit_arithmetic(config.arithmetic, [&]<class T>() { return run_theorem1<T>(problem, W_star, config); });
+}
+
+}  // namespace sgverify

@@ -1,0 +1,74 @@
+#include "numeric/arithmetic.hpp"
+
+#include "io/input_error.hpp"
+
+#include <charconv>
+
+namespace sgverify {
+
+namespace {
+
+// Precision limits of --arith: below 24 bits an interval run says nothing useful, and above
+// 1,000,000 bits a single product takes seconds.
+constexpr unsigned min_bits = 24;
+constexpr unsigned max_bits = 1'000'000;
+
+unsigned parse_bits(const std::string& text, const std::string& whole) {
+  unsigned bits = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), bits);
+  if (error != std::errc() || end != text.data() + text.size() || bits < min_bits || bits > max_bits) {
+    throw InputError("invalid arithmetic '" + whole + "': BITS must be an integer from " +
+                     std::to_string(min_bits) + " to " + std::to_string(max_bits) +
+                     ", for example mpfr:256");
+  }
+  return bits;
+}
+
+}  // namespace
+
+std::string ArithmeticSpec::name() const {
+  switch (kind) {
+    case ArithmeticKind::exact:
+      return "exact";
+    case ArithmeticKind::interval:
+      return "interval:" + std::to_string(bits);
+    case ArithmeticKind::mpfr:
+      return "mpfr:" + std::to_string(bits);
+    case ArithmeticKind::long_double:
+      return "long-double";
+    case ArithmeticKind::double_precision:
+      break;
+  }
+  return "double";
+}
+
+Evidence ArithmeticSpec::evidence() const {
+  switch (kind) {
+    case ArithmeticKind::exact:
+      return Evidence::exact;
+    case ArithmeticKind::interval:
+      return Evidence::certified;
+    default:
+      return Evidence::numerical;
+  }
+}
+
+ArithmeticSpec parse_arithmetic(const std::string& text) {
+  if (text == "exact") return {ArithmeticKind::exact, 0};
+  if (text == "double") return {ArithmeticKind::double_precision, 0};
+  if (text == "long-double") return {ArithmeticKind::long_double, 0};
+  if (text.starts_with("interval:")) return {ArithmeticKind::interval, parse_bits(text.substr(9), text)};
+  if (text.starts_with("mpfr:")) return {ArithmeticKind::mpfr, parse_bits(text.substr(5), text)};
+  throw InputError("invalid arithmetic '" + text +
+                   "': use exact, interval:BITS, mpfr:BITS, double or long-double");
+}
+
+void set_multiprecision_bits(unsigned bits) {
+  // Boost sets precision in decimal digits; digits10 of a BITS-bit significand is
+  // floor((BITS - 1) log10 2), and Boost maps it back to at least BITS bits.
+  const unsigned digits10 = static_cast<unsigned>((bits - 1) * 0.30102999566398119521) + 1;
+  Mpfr::default_precision(digits10);
+  Interval::default_precision(digits10);
+}
+
+}  // namespace sgverify

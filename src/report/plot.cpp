@@ -1,0 +1,95 @@
+#include "report/plot.hpp"
+
+#include "io/atomic_file.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdexcept>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace sgverify {
+
+namespace {
+
+// Smallest value drawn on a log axis: well above the subnormal doubles.
+constexpr double smallest_log_value = 1e-300;
+
+std::string quote_gnuplot(const std::string& text) {
+  std::string quoted = "'";
+  for (const char c : text) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+  return quoted + "'";
+}
+
+int run_gnuplot(const std::filesystem::path& script) {
+  const std::string program = "gnuplot";
+  const std::string script_path = script.string();
+  char* argv[] = {const_cast<char*>(program.c_str()), const_cast<char*>(script_path.c_str()), nullptr};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  pid_t child = 0;
+  const int spawn_error = posix_spawnp(&child, program.c_str(), &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawn_error != 0) return -1;
+  int status = 0;
+  if (waitpid(child, &status, 0) < 0) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+void plot_svg(const PlotSpec& spec, const std::filesystem::path& output) {
+  const std::filesystem::path temporary_svg = output.string() + ".tmp." + std::to_string(::getpid()) + ".svg";
+  const std::filesystem::path script = output.string() + ".tmp." + std::to_string(::getpid()) + ".gp";
+
+  std::string text;
+  for (std::size_t i = 0; i < spec.series.size(); ++i) {
+    text += fmt::format("$series{} << EOD\n", i);
+    const Series& series = spec.series[i];
+    for (std::size_t j = 0; j < series.x.size(); ++j) {
+      const double y = series.y[j];
+      // A log axis cannot show 0 or negative values, and gnuplot rejects subnormal ones as a
+      // range; it skips points marked "?".
+      const bool drawable = std::isfinite(y) && std::isfinite(series.x[j]) && (!spec.log_y || y > smallest_log_value) &&
+                            (!spec.log_x || series.x[j] > 0);
+      if (drawable) text += fmt::format("{:.17g} {:.17g}\n", series.x[j], y);
+      else text += fmt::format("{:.17g} ?\n", series.x[j]);
+    }
+    text += "EOD\n";
+  }
+  text += "set terminal svg size 900,520 dynamic font 'sans,12' background rgb 'white'\n";
+  text += "set output " + quote_gnuplot(temporary_svg.string()) + "\n";
+  text += "set title " + quote_gnuplot(spec.title) + " noenhanced\n";
+  text += "set xlabel " + quote_gnuplot(spec.x_label) + " noenhanced\n";
+  text += "set ylabel " + quote_gnuplot(spec.y_label) + " noenhanced\n";
+  text += "set grid\nset key outside right top noenhanced\nset format y '%.0e'\n";
+  if (spec.log_x) text += "set logscale x\n";
+  if (spec.log_y) text += "set logscale y\n";
+  text += "plot ";
+  for (std::size_t i = 0; i < spec.series.size(); ++i) {
+    if (i > 0) text += ", ";
+    text += fmt::format("$series{} using 1:2 with lines linewidth 2 title {}", i, quote_gnuplot(spec.series[i].title));
+  }
+  text += "\nunset output\n";
+  write_file_atomically(script, text);
+
+  const int status = run_gnuplot(script);
+  std::error_code ignored;
+  std::filesystem::remove(script, ignored);
+  if (status != 0 || !std::filesystem::exists(temporary_svg)) {
+    std::filesystem::remove(temporary_svg, ignored);
+    throw std::runtime_error("gnuplot failed to draw " + output.string() +
+                             (status == -1 ? ": gnuplot was not found; run ./setup.sh to install it" : ": exit status " + std::to_string(status)));
+  }
+  std::filesystem::rename(temporary_svg, output);
+}
+
+}  // namespace sgverify

@@ -1,0 +1,26 @@
+// SVG plots drawn by gnuplot (Debian's gnuplot-nox), with the data inline in the script.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace sgverify {
+
+// One curve: (x, y) points and a legend title.
+struct Series {
+  std::string title;
+  std::vector<double> x, y;
+};
+
+struct PlotSpec {
+  std::string title, x_label, y_label;
+  bool log_x = false, log_y = true;
+  std::vector<Series> series;
+};
+
+// Writes the plot to `output` (an .svg path) atomically. Throws std::runtime_error when
+// gnuplot is missing or fails; the message says to run setup.sh.
+void plot_svg(const PlotSpec& spec, const std::filesystem::path& output);
+
+}  // namespace sgverify
