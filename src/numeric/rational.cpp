@@ -67,14 +67,24 @@ Rational ScalarTraits<long double>::to_rational(long double value) {
   return Rational(as_mpfr);
 }
 
+// GMP reads "025" as octal; decimal digit strings lose their leading zeros first.
+boost::multiprecision::mpz_int decimal_integer(const std::string& digits) {
+  const auto first = digits.find_first_not_of('0');
+  return boost::multiprecision::mpz_int(first == std::string::npos ? std::string("0") : digits.substr(first));
+}
+
 Rational parse_rational(const std::string& text, const std::string& what) {
   // Bounded forms only, so that a hostile flag or file cannot make a 10^9-digit power of ten.
   static const std::regex decimal(R"(([+-]?)(\d{1,4000})(?:\.(\d{0,4000}))?(?:[eE]([+-]?\d{1,4}))?)");
   static const std::regex fraction(R"(([+-]?\d{1,4000})/(\d{1,4000}))");
   std::smatch match;
   if (std::regex_match(text, match, fraction)) {
-    const boost::multiprecision::mpz_int numerator_value(match[1].str());
-    const boost::multiprecision::mpz_int denominator_value(match[2].str());
+    const std::string signed_digits = match[1].str();
+    const bool negative = signed_digits.front() == '-';
+    const std::size_t digits_start = signed_digits.front() == '-' || signed_digits.front() == '+' ? 1 : 0;
+    boost::multiprecision::mpz_int numerator_value = decimal_integer(signed_digits.substr(digits_start));
+    if (negative) numerator_value = -numerator_value;
+    const boost::multiprecision::mpz_int denominator_value = decimal_integer(match[2].str());
     if (denominator_value == 0) throw InputError("invalid " + what + " '" + text + "': the denominator is 0");
     return Rational(numerator_value, denominator_value);
   }
@@ -87,7 +97,7 @@ Rational parse_rational(const std::string& text, const std::string& what) {
     throw InputError("invalid " + what + " '" + text + "': the exponent must lie in [-400, 400]");
   }
   exponent -= static_cast<long>(fraction_digits.size());
-  boost::multiprecision::mpz_int digits(match[2].str() + fraction_digits);
+  boost::multiprecision::mpz_int digits = decimal_integer(match[2].str() + fraction_digits);
   if (match[1].str() == "-") digits = -digits;
   const boost::multiprecision::mpz_int power = boost::multiprecision::pow(boost::multiprecision::mpz_int(10),
                                                                           static_cast<unsigned>(std::labs(exponent)));

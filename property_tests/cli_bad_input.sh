@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Bad input to the CLI: one message naming the value, exit status 2, and no output folder.
+# Usage: cli_bad_input.sh SGVERIFY SHARED_DATA_DIR
+set -u
+sgverify=$1
+shared_data=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+
+expect_rejected() {
+  local fragment=$1
+  shift
+  local out="$work/out-$RANDOM"
+  "$sgverify" theorem1 --out "$out" "$@" >"$work/stdout" 2>"$work/stderr"
+  local status=$?
+  if [ "$status" -ne 2 ]; then
+    echo "FAIL: exit status $status, expected 2: theorem1 $*"; failures=$((failures + 1))
+  elif ! grep -qF -- "$fragment" "$work/stderr"; then
+    echo "FAIL: message lacks '$fragment': theorem1 $*"; cat "$work/stderr"; failures=$((failures + 1))
+  elif [ -e "$out" ]; then
+    echo "FAIL: output folder written on bad input: theorem1 $*"; failures=$((failures + 1))
+  elif [ "$(wc -l <"$work/stderr")" -gt 2 ]; then
+    echo "FAIL: more than one message line: theorem1 $*"; cat "$work/stderr"; failures=$((failures + 1))
+  fi
+}
+
+printf 'a,b,y\n1,2,3\n4,5\n' >"$work/ragged.csv"
+printf 'a,b,y\n1,nan,3\n' >"$work/nan.csv"
+printf 'a,b,y\n' >"$work/header-only.csv"
+printf 'a,b,y\n1,2,3\n' >"$work/unreadable.csv"
+chmod 000 "$work/unreadable.csv"
+
+expect_rejected "invalid arithmetic 'quad'" --arith quad
+expect_rejected "mpfr:3" --arith mpfr:3
+expect_rejected "invalid --mu 'fixed:-1'" --mu fixed:-1
+expect_rejected "bound-derived:2" --mu bound-derived:2
+expect_rejected "invalid --nu 'fast'" --nu fast
+expect_rejected "invalid --start 'middle'" --start middle
+expect_rejected "invalid family 'circle'" --family circle
+expect_rejected "invalid --samples 0" --samples 0
+expect_rejected "invalid --dim -1" --dim -1
+expect_rejected "invalid --steps -5" --steps -5
+expect_rejected "--noise" --noise abc
+expect_rejected "2 fields where the header has 3" --data "$work/ragged.csv"
+expect_rejected "'nan' is not finite" --data "$work/nan.csv"
+expect_rejected "no samples" --data "$work/header-only.csv"
+expect_rejected "no such regular file" --data "$work/missing.csv"
+expect_rejected "--steps" --steps 12abc
+if [ "$(id -u)" -ne 0 ]; then  # root reads files whatever their mode
+  expect_rejected "unreadable" --data "$work/unreadable.csv"
+fi
+
+# A valid run exits 0 and writes every output.
+"$sgverify" theorem1 --steps 10 --out "$work/good" >/dev/null 2>&1 || { echo "FAIL: valid run failed"; failures=$((failures + 1)); }
+for file in report.md summary.json trace.jsonl trajectory.csv convergence.svg; do
+  [ -s "$work/good/$file" ] || { echo "FAIL: valid run did not write $file"; failures=$((failures + 1)); }
+done
+if ls "$work/good" | grep -q '\.tmp'; then echo "FAIL: temporary file left behind"; failures=$((failures + 1)); fi
+
+echo "$((failures == 0 ? 1 : 0)) passed, $failures failed"
+[ "$failures" -eq 0 ]

@@ -1,0 +1,87 @@
+// CSV reading: real data, standardization, and every kind of malformed file.
+#include "io/csv.hpp"
+#include "io/input_error.hpp"
+#include "numeric/rational.hpp"
+
+#include <catch2/catch.hpp>
+
+namespace sgverify::testing {
+namespace {
+
+const std::string diabetes_path = std::string(SGVERIFY_SHARED_DATA) + "/diabetes.csv";
+
+Dataset parse(const std::string& text) { return parse_csv_dataset(text, "test.csv", CsvOptions{}); }
+
+void check_rejected(const std::string& text, const std::string& expected_fragment) {
+  INFO("input: " << text);
+  try {
+    parse(text);
+    FAIL("no InputError for malformed input");
+  } catch (const InputError& error) {
+    INFO("message: " << error.what());
+    CHECK(std::string(error.what()).find(expected_fragment) != std::string::npos);
+  }
+}
+
+TEST_CASE("diabetes csv reads as 442 samples of 10 features") {
+  const Dataset data = read_csv_dataset(diabetes_path, CsvOptions{});
+  CHECK(data.dim() == 10);
+  CHECK(data.samples() == 442);
+  CHECK(data.target_name == "target");
+  CHECK(data.X(0, 0) == 59);
+  CHECK(data.y(0) == 151);
+  CHECK(data.y(441) == 57);
+  // 4.8598 is not dyadic: it is rounded to the nearest multiple of 2^-16.
+  CHECK(data.X(8, 0) == round_to_dyadic(Rational(48598, 10000), 16));
+}
+
+TEST_CASE("standardized features have mean 0 and variance 1") {
+  const Dataset data = read_csv_dataset(diabetes_path, CsvOptions{true, 16});
+  for (Eigen::Index i = 0; i < data.dim(); ++i) {
+    Rational sum(0), squares(0);
+    for (Eigen::Index s = 0; s < data.samples(); ++s) {
+      sum += data.X(i, s);
+      squares += data.X(i, s) * data.X(i, s);
+    }
+    const double mean = rational_to_double(sum / data.samples());
+    const double variance = rational_to_double(squares / data.samples()) - mean * mean;
+    // Rounding each value to 2^-16 moves the mean by at most 2^-17.
+    CHECK(std::abs(mean) <= 0x1p-17);
+    CHECK(std::abs(variance - 1) < 1e-4);
+  }
+}
+
+TEST_CASE("csv with CRLF line ends and blank lines parses") {
+  const Dataset data = parse("a,b,y\r\n1,2,3\r\n\r\n4.5,-1,0.25\r\n");
+  CHECK(data.dim() == 2);
+  CHECK(data.samples() == 2);
+  CHECK(data.X(0, 1) == Rational(9, 2));
+  CHECK(data.y(1) == Rational(1, 4));
+}
+
+TEST_CASE("malformed csv files are rejected with a clear message") {
+  check_rejected("", "empty");
+  check_rejected("a,b,y\n", "no samples");
+  check_rejected("y\n1\n2\n", "at least one feature");
+  check_rejected("a,b,y\n1,2\n", "2 fields where the header has 3");
+  check_rejected("a,b,y\n1,2,3,4\n", "4 fields where the header has 3");
+  check_rejected("a,b,y\n1,NaN,3\n", "'NaN' is not finite");
+  check_rejected("a,b,y\n1,inf,3\n", "not finite");
+  check_rejected("a,b,y\n1,-Infinity,3\n", "not finite");
+  check_rejected("a,b,y\n1,abc,3\n", "'abc'");
+  check_rejected("a,b,y\n1,,3\n", "missing");
+  check_rejected("a,b,y\n1,1e500,3\n", "exponent");
+  check_rejected("a,b,y\n1,1e300,3\n", "too large");
+  check_rejected("a,b,y\n1,1e30,3\n", "too large");
+}
+
+TEST_CASE("constant feature cannot be standardized") {
+  CHECK_THROWS_AS(parse_csv_dataset("a,y\n1,2\n1,3\n", "const.csv", CsvOptions{true, 16}), InputError);
+}
+
+TEST_CASE("missing csv file is rejected") {
+  CHECK_THROWS_AS(read_csv_dataset("/nonexistent/file.csv", CsvOptions{}), InputError);
+}
+
+}  // namespace
+}  // namespace sgverify::testing
