@@ -58,5 +58,25 @@ for file in report.md summary.json trace.jsonl trajectory.csv convergence.svg; d
 done
 if ls "$work/good" | grep -q '\.tmp'; then echo "FAIL: temporary file left behind"; failures=$((failures + 1)); fi
 
+# The printed replay command of a refuted claim works, gives the same bytes twice, and a
+# tampered or truncated trace does not replay.
+"$sgverify" theorem1 --noise 0 --mu fixed:1/200 --steps 3000 --out "$work/realizable" >"$work/stdout" 2>/dev/null
+replay=$(sed -n 's/^  replay: //p' "$work/stdout")
+if [ -z "$replay" ]; then
+  echo "FAIL: realizable run printed no replay command"; failures=$((failures + 1))
+else
+  ${replay/sgverify/$sgverify} >"$work/replay1" 2>&1 || { echo "FAIL: replay exited $?"; failures=$((failures + 1)); }
+  ${replay/sgverify/$sgverify} >"$work/replay2" 2>&1
+  cmp -s "$work/replay1" "$work/replay2" || { echo "FAIL: two replays differ"; failures=$((failures + 1)); }
+  trace=${replay##* }
+  sed '1s/"omega0":\["\([^"]*\)"/"omega0":["0"/' "$trace" >"$work/tampered.jsonl"
+  "$sgverify" trace replay "$work/tampered.jsonl" >/dev/null 2>&1
+  [ $? -eq 1 ] || { echo "FAIL: tampered counterexample did not exit 1"; failures=$((failures + 1)); }
+  head -c 300 "$trace" >"$work/truncated.jsonl"
+  "$sgverify" trace replay "$work/truncated.jsonl" >/dev/null 2>"$work/stderr"
+  [ $? -eq 2 ] || { echo "FAIL: truncated trace did not exit 2"; failures=$((failures + 1)); }
+fi
+"$sgverify" trace replay "$work/realizable/trace.jsonl" >/dev/null 2>&1 || { echo "FAIL: trajectory replay failed"; failures=$((failures + 1)); }
+
 echo "$((failures == 0 ? 1 : 0)) passed, $failures failed"
 [ "$failures" -eq 0 ]

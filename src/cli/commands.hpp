@@ -58,6 +58,14 @@ struct RunOptions {
 };
 
 void add_run_options(CLI::App& command, RunOptions& options);
+
+struct TraceOptions {
+  std::string action;  // show or replay
+  std::string file;
+};
+
+void add_trace_options(CLI::App& command, TraceOptions& options);
+int run_trace_command(const TraceOptions& options);
 int run_main_job(const RunOptions& options);
 
 }  // namespace sgverify

@@ -21,6 +21,10 @@ int main(int argc, char** argv) {
   CLI::App* run = app.add_subcommand("run", "The main job: a default set of Theorem 1 runs, written to a report folder");
   add_run_options(*run, run_options);
 
+  TraceOptions trace_options;
+  CLI::App* trace = app.add_subcommand("trace", "Show or replay a trace written by another command");
+  add_trace_options(*trace, trace_options);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {
@@ -33,6 +37,7 @@ int main(int argc, char** argv) {
   try {
     if (theorem1->parsed()) return run_theorem1_command(theorem1_options);
     if (run->parsed()) return run_main_job(run_options);
+    if (trace->parsed()) return run_trace_command(trace_options);
   } catch (const InputError& error) {
     std::cerr << "sgverify: " << error.what() << "\n";
     return exit_bad_input;

@@ -31,7 +31,13 @@ std::vector<DefaultRun> default_runs(const RunOptions& run_options) {
     return options;
   };
   std::vector<DefaultRun> runs;
-  runs.push_back({"regression-realizable", "exactly realizable targets (sigma = 0), paper's start", synthetic("regression", "0", "double", 20000)});
+  runs.push_back({"regression-realizable", "exactly realizable targets (sigma = 0), paper's start, the bound-derived schedule",
+                  synthetic("regression", "0", "double", 20000)});
+  DefaultRun realizable_fixed{"regression-realizable-fixed-mu",
+                              "exactly realizable targets, fixed mu: W reaches W* while omega stays away from 0",
+                              synthetic("regression", "0", "double", 20000)};
+  realizable_fixed.options.mu = "fixed:1/200";
+  runs.push_back(realizable_fixed);
   runs.push_back({"regression-noisy", "noisy targets (sigma = 1/2), paper's start", synthetic("regression", "0.5", "double", 20000)});
   DefaultRun random_start{"regression-noisy-random-start", "noisy targets, random W_0 and omega_0",
                           synthetic("regression", "0.5", "double", 20000)};
@@ -40,19 +46,33 @@ std::vector<DefaultRun> default_runs(const RunOptions& run_options) {
   runs.push_back({"linear2", "appendix D family linear, k = 2, targets +1/-1", synthetic("linear", "0", "double", 20000)});
   runs.push_back({"noisy2", "appendix D family noisy, k = 2", synthetic("noisy", "0", "double", 20000)});
   runs.push_back({"random2", "appendix D family random, k = 2", synthetic("random", "0", "double", 20000)});
-  runs.push_back({"regression-noisy-interval", "the noisy regression instance in interval arithmetic: certified",
+  runs.push_back({"regression-noisy-interval",
+                  "the noisy regression instance in interval arithmetic with the line search: certified until the "
+                  "enclosure of xi contains 0",
                   synthetic("regression", "0.5", "interval:256", 1000)});
   DefaultRun exact{"regression-noisy-exact", "exact rational arithmetic, S = 10: a few steps, no rounding",
                    synthetic("regression", "0.5", "exact", 4)};
   exact.options.samples = 10;
   runs.push_back(exact);
+
   Theorem1Options diabetes;
   diabetes.data_file = run_options.diabetes;
   diabetes.standardize = true;
   diabetes.arithmetic = "mpfr:256";
-  diabetes.steps = 20000;
+  // mu = 1/1000 is below 2/||B|| (||B|| ≈ 1779 for the standardized data); the bound schedules
+  // would need millions of steps because b/||B||^2 ≈ 1.2e-6.
+  diabetes.mu = "fixed:1/1000";
+  diabetes.steps = 100000;
   diabetes.seed = run_options.seed;
   runs.push_back({"diabetes", "diabetes data (442 samples, 10 features, standardized) in mpfr:256", diabetes});
+  Theorem1Options diabetes_interval = diabetes;
+  // 1440 bits keep every enclosure below 1e-20 for 1000 steps (widths grow by about 1.44 bits a step);
+  // the fixed nu = 1e-8 (below 2/lambda_max(A^T A)) avoids dividing by enclosures of ||xi||.
+  diabetes_interval.arithmetic = "interval:1440";
+  diabetes_interval.nu = "1e-8";
+  diabetes_interval.steps = 1000;
+  runs.push_back({"diabetes-interval", "diabetes data in interval:1440 with fixed nu: enclosure widths over 1000 steps",
+                  diabetes_interval});
   return runs;
 }
 
