@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Bad input to the CLI: one message naming the value, exit status 2, and no output folder.
-# Usage: cli_bad_input.sh SGVERIFY SHARED_DATA_DIR
+# Usage: cli_bad_input.sh SGVERIFY
 set -u
 sgverify=$1
-shared_data=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failures=0

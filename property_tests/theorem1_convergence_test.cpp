@@ -108,8 +108,8 @@ TEST_CASE("T1.global-solution and T1.global-attraction hold numerically on noisy
 }
 
 TEST_CASE("realizable data from the paper's start keeps omega away from 0") {
-  // A finding, not only the constructed fixed point: along the paper's own trajectory with
-  // mu = 1/||B||, W reaches W* while omega settles at a nonzero multiple of (1, 1, 0).
+  // Beyond the constructed fixed point, the trajectory from the paper's start behaves the same way:
+  // with mu = 1/||B||, W reaches W* while omega settles at a nonzero multiple of (1, 1, 0).
   const Theorem1Problem problem = seeded_problem(2, 100, 0, 1);
   const Theorem1Config config = paper_config(problem, Start::paper, 1);
   const RowVector<Rational> W_star = least_squares_weights_exact(problem, config.start.W);

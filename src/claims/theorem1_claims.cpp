@@ -22,7 +22,8 @@ std::optional<FixedPointCertificate> find_nonzero_fixed_point(const Theorem1Prob
   const RowVector<Rational> residual = problem.data.y - W_star * problem.data.augmented();
   if (!residual.isZero()) return std::nullopt;  // exact test: the epsilon of mpq_rational is 0
 
-  // t: the mean of α and β at the end of the run, rounded to the grid; −1 (the paper's start) if that is 0.
+  // t is the mean of α and β at the end of the run, rounded to the grid, or −1 (the α_0 and β_0
+  // of the paper's start) when that mean rounds to 0.
   Rational t = run.final_omega.size() == 3 ? round_to_dyadic((run.final_omega(0) + run.final_omega(1)) / 2, default_grid_bits)
                                            : Rational(0);
   if (t == 0) t = -1;

@@ -1,5 +1,6 @@
-// Seeded synthetic data sets: the artificial families of the paper's appendix D (linear, noisy,
-// random) and a regression family y = w·x + b + σ·noise.
+// Seeded synthetic data sets: the artificial families (linear, noisy, random) of appendix D of
+// Czarnecki et al., "Understanding Synthetic Gradients and Decoupled Neural Interfaces" (ICML
+// 2017), and a regression family y = w·x + b + σ·noise.
 #pragma once
 
 #include "data/dataset.hpp"

@@ -56,6 +56,7 @@ Dataset dataset_from_json(const nlohmann::json& instance, const std::string& whe
     throw InputError(fmt::format("{}: invalid instance size d = {}, S = {} or grid_bits = {}", where, dim, samples, grid));
   }
   data.grid_bits = static_cast<unsigned>(grid);
+
   data.target_name = string_field(instance, "target", where);
   data.target_encoding = string_field(instance, "target_encoding", where);
   const nlohmann::json& features = field(instance, "features", where);
@@ -64,6 +65,7 @@ Dataset dataset_from_json(const nlohmann::json& instance, const std::string& whe
     if (!name.is_string()) throw InputError(where + ": feature names must be strings");
     data.feature_names.push_back(name.get<std::string>());
   }
+
   const nlohmann::json& columns = field(instance, "X", where);
   if (!columns.is_array() || columns.size() != static_cast<std::size_t>(samples)) throw InputError(where + ": 'X' must hold S samples");
   data.X.resize(dim, samples);
@@ -73,6 +75,7 @@ Dataset dataset_from_json(const nlohmann::json& instance, const std::string& whe
   }
   data.y = rational_list<RowVector<Rational>>(field(instance, "y", where), static_cast<std::size_t>(samples), where + " targets");
   check_representable(data, where);
+
   const std::string checksum = string_field(instance, "checksum", where);
   if (checksum != data.checksum()) {
     throw InputError(fmt::format("{}: checksum {} does not match the data ({}); the trace was modified or truncated", where,

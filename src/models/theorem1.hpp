@@ -26,7 +26,7 @@
 
 namespace sgverify {
 
-// How μ_k is chosen. The bound schedules use μ̄_k = min(b/‖B‖², q_k/(2‖B‖)) (bound-derived) or
+// Schedule of the main learning rate μ_k. The bound schedules use μ̄_k = min(b/‖B‖², q_k/(2‖B‖)) (bound-derived) or
 // min(b/‖B‖², 1 − q_k/2) (bound-literal, the other reading of the printed formula), times θ,
 // with q_k = ‖A_kᵀξ_k‖⁴ / (‖A_kA_kᵀξ_k‖² ‖ξ_k‖²). Both use proved rational bounds
 // b_lower ≤ b and norm_upper ≥ ‖B‖ in place of b and ‖B‖, so μ_k never exceeds θ·μ̄_k.
@@ -48,8 +48,8 @@ struct NuSchedule {
 
 enum class Start { paper, zero, random };
 
-// How a step is computed: from the moments (O(d²), exact and fastest for rationals, but ‖ξ‖²
-// then cancels in floating point), or sample by sample (O(dS), accurate in floating point).
+// Computation path of one step: from the moments (O(d²), exact and fastest for rationals, but
+// ‖ξ‖² then cancels in floating point), or sample by sample (O(dS), accurate in floating point).
 enum class Theorem1Path { moments, samples };
 
 Theorem1Path parse_path(const std::string& text);
@@ -78,9 +78,9 @@ struct Theorem1Problem {
 };
 
 // W* for a start W_0: the least-squares solution nearest to W_0. Every update subtracts a
-// multiple of ĝX̄ᵀ, a combination of the columns of X̄ written as a row, so W_k − W_0 stays in
-// the column space of X̄ and this is the only solution the iteration can reach (the unique
-// one when X̄ has full row rank). Computed from exact normal equations: δ solves
+// multiple of ĝX̄ᵀ, which is a combination of the columns of X̄ written as a row. So W_k − W_0
+// stays in the column space of X̄, and this W* is the only solution the iteration can reach. It
+// is the unique one when X̄ has full row rank. Computed from exact normal equations: δ solves
 // Gδ = X̄(y − W_0X̄)ᵀ and is projected onto the range of G; W* = W_0 + δᵀ.
 RowVector<Rational> least_squares_weights_exact(const Theorem1Problem& problem, const RowVector<Rational>& start_weights);
 

@@ -223,8 +223,8 @@ Theorem1Run run_theorem1(const Theorem1Problem& problem, const RowVector<Rationa
     const bool last = k == config.steps;
     const T error_squared = (W - W_star).squaredNorm();
     const bool finite = Traits::is_finite(error_squared) && Traits::is_finite(quantities.xi_squared);
-    // Diverged only when even the lower end of an enclosure is past the limit; an interval that
-    // merely grew that wide has lost the trajectory, which decides nothing.
+    // Diverged only when even the lower end of an enclosure is past the limit. An interval that
+    // merely grew that wide has lost the trajectory, and that decides nothing.
     const T divergence_limit = convert(divergence_squared);
     const bool diverged = !finite || Traits::less(divergence_limit, error_squared) == Decision::yes;
     // An enclosure of W or ω wider than max(1, ‖W*‖) can no longer decide any tolerance.

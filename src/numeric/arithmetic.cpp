@@ -8,7 +8,7 @@ namespace sgverify {
 
 namespace {
 
-// Precision limits of --arith: below 24 bits an interval run says nothing useful, and above
+// Precision limits of --arith: below 24 bits an interval run decides nothing, and above
 // 1,000,000 bits a single product takes seconds.
 constexpr unsigned min_bits = 24;
 constexpr unsigned max_bits = 1'000'000;
@@ -64,8 +64,8 @@ ArithmeticSpec parse_arithmetic(const std::string& text) {
 }
 
 void set_multiprecision_bits(unsigned bits) {
-  // Boost sets precision in decimal digits; digits10 of a BITS-bit significand is
-  // floor((BITS - 1) log10 2), and Boost maps it back to at least BITS bits.
+  // Boost sets precision in decimal digits. A BITS-bit significand has floor((BITS - 1) log10 2)
+  // digits10, and Boost maps the digit count back to at least BITS bits.
   const unsigned digits10 = static_cast<unsigned>((bits - 1) * 0.30102999566398119521) + 1;
   Mpfr::default_precision(digits10);
   Interval::default_precision(digits10);

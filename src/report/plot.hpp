@@ -20,7 +20,7 @@ struct PlotSpec {
 };
 
 // Writes the plot to `output` (an .svg path) atomically. Throws std::runtime_error when
-// gnuplot is missing or fails; the message says to run setup.sh.
+// gnuplot is missing or fails; the message names setup.sh as the fix.
 void plot_svg(const PlotSpec& spec, const std::filesystem::path& output);
 
 }  // namespace sgverify
