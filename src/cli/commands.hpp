@@ -59,6 +59,20 @@ struct RunOptions {
 
 void add_run_options(CLI::App& command, RunOptions& options);
 
+struct AuditOptions {
+  std::string proof = "theorem1";
+  std::string claim;
+  std::int64_t instances = 1000;
+  std::uint64_t seed = 1;
+  std::string out = "sgverify-out/audit";
+  bool json = false;
+};
+
+void add_audit_options(CLI::App& command, AuditOptions& options);
+// Runs the audit and writes report.md, summary.json and the counterexample traces into `folder`.
+std::vector<ClaimResult> execute_audit(const AuditOptions& options, const std::filesystem::path& folder, std::ostream& log);
+int run_audit_command(const AuditOptions& options);
+
 struct TraceOptions {
   std::string action;  // show or replay
   std::string file;

@@ -21,6 +21,10 @@ int main(int argc, char** argv) {
   CLI::App* run = app.add_subcommand("run", "The main job: a default set of Theorem 1 runs, written to a report folder");
   add_run_options(*run, run_options);
 
+  AuditOptions audit_options;
+  CLI::App* audit = app.add_subcommand("audit", "Check every step of a proof on generated instances, with shrunk counterexamples");
+  add_audit_options(*audit, audit_options);
+
   TraceOptions trace_options;
   CLI::App* trace = app.add_subcommand("trace", "Show or replay a trace written by another command");
   add_trace_options(*trace, trace_options);
@@ -38,6 +42,7 @@ int main(int argc, char** argv) {
     if (theorem1->parsed()) return run_theorem1_command(theorem1_options);
     if (run->parsed()) return run_main_job(run_options);
     if (trace->parsed()) return run_trace_command(trace_options);
+    if (audit->parsed()) return run_audit_command(audit_options);
   } catch (const InputError& error) {
     std::cerr << "sgverify: " << error.what() << "\n";
     return exit_bad_input;

@@ -137,7 +137,7 @@ Theorem1Execution execute_theorem1(const Theorem1Options& options, const std::fi
     const std::string name = "counterexample-T1.global-attraction.jsonl";
     attraction.counterexample = (folder / name).string();
     attraction.replay = "sgverify trace replay " + attraction.counterexample;
-    write_file_atomically(folder / name, counterexample_trace_text(problem, counter_config, {"fixed-point", options.seed},
+    write_file_atomically(folder / name, counterexample_trace_text("theorem1-counterexample", problem, counter_config, {"fixed-point", options.seed},
                                                                    certificate->start.W, attraction, exact_run));
   }
   outcome.claims.push_back(attraction);

@@ -4,6 +4,7 @@
 #include "cli/commands.hpp"
 #include "io/trace_reader.hpp"
 #include "numeric/rational.hpp"
+#include "proofs/theorem1.hpp"
 
 #include <fmt/format.h>
 
@@ -68,6 +69,29 @@ int replay_trajectory(const LoadedTrace& trace) {
   return exit_success;
 }
 
+// Replays a failing proof step: the step's check on the recorded state must give the recorded verdict.
+int replay_audit_step(const LoadedTrace& trace) {
+  const std::string claim = trace.header.value("claim", "");
+  const proofs::ProofStep& step = proofs::find_theorem1_step(claim);
+  proofs::AuditInstance instance;
+  instance.data = trace.problem->data;
+  instance.W = trace.config.start.W;
+  instance.omega = trace.config.start.omega;
+  instance.mu = trace.config.mu;
+  instance.nu = trace.config.nu;
+  set_multiprecision_bits(256);
+  const proofs::StepVerdict verdict = proofs::check_step(step, instance);
+  const std::string recorded = trace.header.value("verdict", "?");
+  std::cout << fmt::format("claim {}: {}\n", claim, step.statement);
+  std::cout << fmt::format("instance: d = {}, S = {}, mu {}, nu {}\n", instance.data.dim(), instance.data.samples(), instance.mu.name(),
+                           instance.nu.name());
+  std::cout << fmt::format("replayed verdict {} ({}): {}\n", to_string(verdict.verdict), to_string(verdict.evidence), verdict.detail);
+  const bool reproduced = to_string(verdict.verdict) == recorded;
+  std::cout << (reproduced ? "reproduced: the recorded verdict " + recorded + " follows from this trace\n"
+                           : "NOT reproduced: the trace records " + recorded + "\n");
+  return reproduced ? exit_success : exit_failure;
+}
+
 }  // namespace
 
 void add_trace_options(CLI::App& command, TraceOptions& options) {
@@ -83,6 +107,7 @@ void add_trace_options(CLI::App& command, TraceOptions& options) {
 int run_trace_command(const TraceOptions& options) {
   const LoadedTrace trace = read_trace(options.file);
   if (options.action == "replay") {
+    if (trace.kind == "theorem1-audit-counterexample") return replay_audit_step(trace);
     return trace.kind == "theorem1-counterexample" ? replay_fixed_point(trace) : replay_trajectory(trace);
   }
   const Dataset& data = trace.problem->data;

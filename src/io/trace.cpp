@@ -84,10 +84,10 @@ std::string theorem1_trace_text(const Theorem1Problem& problem, const Theorem1Co
   return text;
 }
 
-std::string counterexample_trace_text(const Theorem1Problem& problem, const Theorem1Config& config,
+std::string counterexample_trace_text(const std::string& kind, const Theorem1Problem& problem, const Theorem1Config& config,
                                       const TraceParameters& parameters, const RowVector<Rational>& W_star,
                                       const ClaimResult& claim, const Theorem1Run& exact_run) {
-  nlohmann::json header = header_json("theorem1-counterexample", problem, config, parameters, W_star);
+  nlohmann::json header = header_json(kind, problem, config, parameters, W_star);
   header["claim"] = claim.id;
   header["verdict"] = to_string(claim.verdict);
   header["level"] = to_string(claim.evidence);

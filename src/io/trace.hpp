@@ -28,8 +28,10 @@ std::string theorem1_trace_text(const Theorem1Problem& problem, const Theorem1Co
                                 const RowVector<Rational>& W_star, const Theorem1Run& run);
 
 // A counterexample trace: the header of a one-step exact run from the counterexample's start,
-// with the claim it refutes and the verdict a replay must reproduce.
-std::string counterexample_trace_text(const Theorem1Problem& problem, const Theorem1Config& config,
+// with the claim it refutes and the verdict a replay must reproduce. `kind` is
+// theorem1-counterexample (a fixed point, replayed by stepping) or theorem1-audit-counterexample
+// (a state on which one proof step fails, replayed by that step's check).
+std::string counterexample_trace_text(const std::string& kind, const Theorem1Problem& problem, const Theorem1Config& config,
                                       const TraceParameters& parameters, const RowVector<Rational>& W_star,
                                       const ClaimResult& claim, const Theorem1Run& exact_run);
 

@@ -117,7 +117,7 @@ LoadedTrace read_trace(const std::filesystem::path& path) {
                                  trace_format_version));
   }
   trace.kind = string_field(trace.header, "kind", where);
-  if (trace.kind != "theorem1-trajectory" && trace.kind != "theorem1-counterexample") {
+  if (trace.kind != "theorem1-trajectory" && trace.kind != "theorem1-counterexample" && trace.kind != "theorem1-audit-counterexample") {
     throw InputError(where + ": unknown trace kind '" + trace.kind + "'");
   }
   trace.problem = std::make_unique<Theorem1Problem>(dataset_from_json(field(trace.header, "instance", where), where + ", instance"));

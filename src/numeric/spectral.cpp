@@ -41,6 +41,14 @@ SpectralBounds bound_spectrum(const Matrix<Rational>& gram) {
   const Vector<double> eigenvalues = solver.eigenvalues();  // ascending
   bounds.norm_estimate = eigenvalues(n - 1);
   bounds.rank = Eigen::FullPivLU<Matrix<Rational>>(gram).rank();
+  const Eigen::SelfAdjointEigenSolver<Matrix<double>> vectors(gram_double);
+  const auto rayleigh_quotient = [&](Eigen::Index column) {
+    Vector<Rational> v(n);
+    for (Eigen::Index i = 0; i < n; ++i) v(i) = Rational(vectors.eigenvectors()(i, column));  // exact copy of each double
+    return Rational(v.dot(gram * v) / v.squaredNorm());
+  };
+  bounds.norm_lower = rayleigh_quotient(n - 1);
+  bounds.b_upper = rayleigh_quotient(0);
 
   const Matrix<Rational> identity = Matrix<Rational>::Identity(n, n);
   bool norm_proved = false;

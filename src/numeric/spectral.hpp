@@ -12,6 +12,10 @@ namespace sgverify {
 struct SpectralBounds {
   Rational b_lower;       // b_lower ≤ b
   Rational norm_upper;    // ‖B‖ ≤ norm_upper
+  // The other sides, as exact Rayleigh quotients vᵀGv/vᵀv of rational approximate eigenvectors:
+  // b ≤ b_upper (when G has full rank) and norm_lower ≤ ‖B‖, with no rounding.
+  Rational b_upper;
+  Rational norm_lower;
   double b_estimate = 0;  // double-precision eigenvalue estimates, for display
   double norm_estimate = 0;
   Eigen::Index rank = 0;  // exact rank of G

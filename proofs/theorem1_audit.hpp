@@ -1,0 +1,40 @@
+// The audit of the Theorem 1 proof: every step over many generated instances, with shrunk
+// counterexamples, and the convergence claims over trajectories from the same instances.
+#pragma once
+
+#include "proofs/theorem1.hpp"
+
+#include <functional>
+#include <optional>
+
+namespace sgverify::proofs {
+
+struct AuditOptions {
+  std::int64_t instances = 1000;
+  std::uint64_t seed = 1;
+  std::string claim;  // one claim id, or empty for all
+  // Steps of the double-precision run from each instance's state that decides
+  // T1.global-solution and T1.global-attraction.
+  std::int64_t convergence_steps = 20000;
+};
+
+struct ClaimAudit {
+  ClaimResult result;
+  std::int64_t not_applicable = 0;  // instances outside the step's hypotheses
+  std::optional<AuditInstance> counterexample;  // shrunk, for refuted claims
+  std::string counterexample_detail;
+  std::string shrink_summary;  // sizes before and after shrinking
+};
+
+// Draws instance `index` of the audit with this seed: data family and size, a start or a state
+// taken from along an mpfr:128 trajectory, and μ and ν schedules.
+AuditInstance generate_audit_instance(std::uint64_t seed, std::int64_t index);
+
+// The smallest failing instance found by greedy reduction: fewer samples, fewer features, then
+// shorter rationals, keeping each change that still fails the step.
+AuditInstance shrink_counterexample(const ProofStep& step, const AuditInstance& failing, std::string& summary);
+
+// Runs the audit; `progress` receives the number of instances done.
+std::vector<ClaimAudit> audit_theorem1(const AuditOptions& options, const std::function<void(std::int64_t)>& progress);
+
+}  // namespace sgverify::proofs
