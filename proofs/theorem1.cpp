@@ -234,9 +234,10 @@ StepVerdict check_line_search_minimum(const ExactStep& step) {
   const Rational xi_squared = step.xi.squaredNorm();
   const Rational nu = gradient_squared / image_squared;
   const Rational q = gradient_squared * gradient_squared / (image_squared * xi_squared);
-  // The quadratic g(ν) = ‖ξ‖² − 2ν‖Aᵀξ‖² + ν²‖AAᵀξ‖² has g'(ν) = 0 and g'' > 0 at the minimiser.
-  const Rational derivative = -2 * gradient_squared + 2 * nu * image_squared;
-  const Rational minimum = xi_squared - 2 * nu * gradient_squared + nu * nu * image_squared;
+  // g(ν) = ‖ξ − νAAᵀξ‖², computed from the vectors themselves: g'(ν) = −2ξᵀAAᵀξ + 2ν‖AAᵀξ‖²,
+  // which vanishes at ν_k because ξᵀAAᵀξ = ‖Aᵀξ‖²; g'' = 2‖AAᵀξ‖² > 0 makes it the minimum.
+  const Rational derivative = -2 * step.xi.dot(step.AAt_xi) + 2 * nu * image_squared;
+  const Rational minimum = Vector<Rational>(step.xi - nu * step.AAt_xi).squaredNorm();
   Vector<Rational> left(2), right(2);
   left << derivative, minimum;
   right << Rational(0), (1 - q) * xi_squared;
@@ -253,7 +254,8 @@ StepVerdict check_line_search_minimum(const ExactStep& step) {
 StepVerdict check_nonzero_chain(const ExactStep& step) {
   if (step.xi_is_zero) return not_applicable("xi_k = 0");
   StepVerdict verdict;
-  const bool holds = !step.At_xi.isZero() && !step.AAt_xi.isZero();
+  const Vector<Rational> At_xi = step.A.transpose() * step.xi;
+  const bool holds = !At_xi.isZero() && !Vector<Rational>(step.A * At_xi).isZero();
   verdict.verdict = holds ? Verdict::confirmed : Verdict::refuted;
   verdict.margin = holds ? rational_to_double(step.AAt_xi.squaredNorm()) : -1;
   verdict.detail = holds ? "A^T xi and A A^T xi are nonzero" : "xi != 0 but A^T xi or A A^T xi is 0";
