@@ -111,7 +111,9 @@ StepVerdict not_applicable(const std::string& why) {
 StepVerdict certified_less(const Interval& value, const Interval& bound, bool strict, const std::string& what) {
   StepVerdict verdict;
   verdict.evidence = Evidence::certified;
-  const double scale = std::max(1.0, std::abs(median(bound).convert_to<double>()));
+  // Relative to the bound, so that states near convergence, where every norm is tiny, compare fairly.
+  const double bound_size = std::abs(median(bound).convert_to<double>());
+  const double scale = bound_size > 0 ? bound_size : 1.0;
   verdict.margin = (median(bound) - median(value)).convert_to<double>() / scale;
   const bool holds = strict ? upper(value) < lower(bound) : upper(value) <= lower(bound);
   const bool fails = strict ? lower(value) >= upper(bound) : lower(value) > upper(bound);

@@ -43,8 +43,8 @@ struct ExactStep {
 
 ExactStep compute_step(const AuditInstance& instance);
 
-// The verdict of one step on one instance. `margin` is threshold minus value (scaled by the
-// threshold's size where that is not 0): negative means the step's inequality or equation fails.
+// The verdict of one step on one instance. `margin` is threshold minus value, relative to the
+// threshold for inequalities: negative means the step's inequality or equation fails.
 struct StepVerdict {
   Verdict verdict = Verdict::inconclusive;
   Evidence evidence = Evidence::exact;

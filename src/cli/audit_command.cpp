@@ -57,8 +57,8 @@ std::string audit_report(const std::vector<proofs::ClaimAudit>& audits, const Au
                         to_string(claim.evidence), claim.instances, audit.not_applicable, claim.worst_value,
                         claim.counterexample.empty() ? std::string("none") : fmt::format("[trace]({})", std::filesystem::path(claim.counterexample).filename().string()));
   }
-  text += "\nThe worst margin is threshold minus value at the worst instance (scaled by the threshold where it is not 0): "
-          "a negative margin is a violation. For the convergence claims it is the largest ratio of a final distance to its "
+  text += "\nThe worst margin is threshold minus value at the worst instance, relative to the threshold for "
+          "inequalities: a negative margin is a violation. For the convergence claims it is the largest ratio of a final distance to its "
           "tolerance.\n\n## Details\n\n";
   for (const proofs::ClaimAudit& audit : audits) {
     text += fmt::format("- **{}**: {}", audit.result.id, audit.result.detail);
