@@ -331,7 +331,7 @@ std::vector<ProofStep> make_steps() {
   return {
       {"T1.sg-gradient", "The partial derivatives of E are the paper's sums, which equal A^T xi", Evidence::exact, check_sg_gradient},
       {"T1.matrix-form", "The component-wise updates equal the matrix form", Evidence::exact, check_matrix_form},
-      {"T1.invariant-subspace", "omega_k = 0 implies omega_{k+1} = 0 for any mu and nu", Evidence::exact, check_invariant_subspace, with_zero_omega},
+      {"T1.invariant-subspace", "omega_k = 0 implies omega_{k+1} = 0 for any mu and nu", Evidence::exact, check_invariant_subspace, with_zero_omega, "zero-omega"},
       {"T1.p-update", "p_{k+1} = p_k - mu p_k B + mu y B - mu omega_k^T A_k^T B", Evidence::exact, check_p_update},
       {"T1.e-update", "e_{k+1} = e_k - mu B e_k + mu B xi_k", Evidence::exact, check_e_update},
       {"T1.xi-recursion", "xi_{k+1} = xi_k - nu_k A_k A_k^T xi_k, where xi_{k+1} means A_{k+1} omega_{k+1}", Evidence::exact,
@@ -349,13 +349,14 @@ std::vector<ProofStep> make_steps() {
        check_f_step_bound},
       {"T1.sqrt-bound", "sqrt(1 - h) <= 1 - h/2 for h in [0, 1]", Evidence::exact, check_sqrt_bound},
       {"T1.combined-decrease", "With mu_k below the bound-derived bound, ||f_{k+1}|| + ||xi_{k+1}|| < ||f_k|| + ||xi_k|| (proof's xi_{k+1})",
-       Evidence::certified, [](const ExactStep& s) { return check_combined_decrease(s, false); }, with_bound_schedule(Kind::bound_derived)},
+       Evidence::certified, [](const ExactStep& s) { return check_combined_decrease(s, false); }, with_bound_schedule(Kind::bound_derived),
+       "bound-derived"},
       {"T1.combined-decrease-true-xi", "The same with the true xi_{k+1} = A_{k+1} omega_{k+1} (bound-derived)", Evidence::certified,
-       [](const ExactStep& s) { return check_combined_decrease(s, true); }, with_bound_schedule(Kind::bound_derived)},
+       [](const ExactStep& s) { return check_combined_decrease(s, true); }, with_bound_schedule(Kind::bound_derived), "bound-derived"},
       {"T1.combined-decrease-literal", "The same with the bound-literal schedule (proof's xi_{k+1})", Evidence::certified,
-       [](const ExactStep& s) { return check_combined_decrease(s, false); }, with_bound_schedule(Kind::bound_literal)},
+       [](const ExactStep& s) { return check_combined_decrease(s, false); }, with_bound_schedule(Kind::bound_literal), "bound-literal"},
       {"T1.combined-decrease-literal-true-xi", "The same with the bound-literal schedule and the true xi_{k+1}", Evidence::certified,
-       [](const ExactStep& s) { return check_combined_decrease(s, true); }, with_bound_schedule(Kind::bound_literal)},
+       [](const ExactStep& s) { return check_combined_decrease(s, true); }, with_bound_schedule(Kind::bound_literal), "bound-literal"},
   };
 }
 

@@ -61,6 +61,8 @@ struct ProofStep {
   Evidence target;  // the level the step aims for
   std::function<StepVerdict(const ExactStep&)> check;
   std::function<AuditInstance(const AuditInstance&)> adjust;
+  // Steps with equal keys adjust an instance the same way, so they can share one ExactStep.
+  std::string adjust_key;
 };
 
 // Runs one step on one instance: adjust, compute exactly, check.

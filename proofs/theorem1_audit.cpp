@@ -224,8 +224,19 @@ std::vector<ClaimAudit> audit_theorem1(const AuditOptions& options, const std::f
   for (std::int64_t index = 0; index < options.instances; ++index) {
     const AuditInstance instance = generate_audit_instance(options.seed, index);
     set_multiprecision_bits(check_bits);
+    std::map<std::string, ExactStep> shared;
     for (std::size_t j = 0; j < steps.size(); ++j) {
-      const StepVerdict verdict = check_step(*steps[j], instance);
+      StepVerdict verdict;
+      if (options.share_exact_steps) {
+        auto found = shared.find(steps[j]->adjust_key);
+        if (found == shared.end()) {
+          const AuditInstance adjusted = steps[j]->adjust ? steps[j]->adjust(instance) : instance;
+          found = shared.emplace(steps[j]->adjust_key, compute_step(adjusted)).first;
+        }
+        verdict = steps[j]->check(found->second);
+      } else {
+        verdict = check_step(*steps[j], instance);
+      }
       Tally& tally = tallies[j];
       if (!verdict.applicable) {
         ++tally.not_applicable;

@@ -16,6 +16,9 @@ struct AuditOptions {
   // Steps of the double-precision run from each instance's state that decides
   // T1.global-solution and T1.global-attraction.
   std::int64_t convergence_steps = 20000;
+  // Compute each instance's ExactStep once per adjust_key instead of once per step. Off, it is
+  // the reference that the benchmark compares against.
+  bool share_exact_steps = true;
 };
 
 struct ClaimAudit {
