@@ -80,6 +80,7 @@ void add_audit_options(CLI::App& command, AuditOptions& options) {
 }
 
 std::vector<ClaimResult> execute_audit(const AuditOptions& options, const std::filesystem::path& folder, std::ostream& log) {
+  if (options.proof == "corollary1") return execute_corollary1_audit(options, folder, log);
   if (options.proof != "theorem1") throw InputError("invalid --proof '" + options.proof + "': use theorem1");
   if (options.instances < 1 || options.instances > max_instances) {
     throw InputError(fmt::format("invalid --instances {}: use 1 to {}", options.instances, max_instances));

@@ -50,6 +50,26 @@ Theorem1Execution execute_theorem1(const Theorem1Options& options, const std::fi
 
 int run_theorem1_command(const Theorem1Options& options);
 
+struct Corollary1Options {
+  std::int64_t depth = 3;
+  std::int64_t width = 8;
+  std::int64_t input_dim = 0;  // 0: the width
+  std::int64_t output_dim = 1;
+  std::int64_t sg_layer = 0;   // 0: depth/2 rounded up
+  std::int64_t samples = 100;
+  std::string schedule = "consistent";
+  std::string arithmetic = "double";
+  std::int64_t steps = 10000;
+  std::string eps = "auto";
+  std::string nu = "auto";
+  std::uint64_t seed = 1;
+  std::string out = "sgverify-out/corollary1";
+  bool json = false;
+};
+
+void add_corollary1_options(CLI::App& command, Corollary1Options& options);
+int run_corollary1_command(const Corollary1Options& options);
+
 struct RunOptions {
   std::string out = "reports/latest";
   std::string diabetes = "data/diabetes.csv";
@@ -72,6 +92,8 @@ void add_audit_options(CLI::App& command, AuditOptions& options);
 // Runs the audit and writes report.md, summary.json and the counterexample traces into `folder`.
 std::vector<ClaimResult> execute_audit(const AuditOptions& options, const std::filesystem::path& folder, std::ostream& log);
 int run_audit_command(const AuditOptions& options);
+// The audit of Corollary 1, which `execute_audit` dispatches to.
+std::vector<ClaimResult> execute_corollary1_audit(const AuditOptions& options, const std::filesystem::path& folder, std::ostream& log);
 
 struct TraceOptions {
   std::string action;  // show or replay

@@ -17,6 +17,10 @@ int main(int argc, char** argv) {
   CLI::App* theorem1 = app.add_subcommand("theorem1", "Run the Theorem 1 iteration (linear regression with a linear SG module)");
   add_theorem1_options(*theorem1, theorem1_options);
 
+  Corollary1Options corollary1_options;
+  CLI::App* corollary1 = app.add_subcommand("corollary1", "Train the deep linear model of Corollary 1 through a linear SG and check the C1 claims");
+  add_corollary1_options(*corollary1, corollary1_options);
+
   RunOptions run_options;
   CLI::App* run = app.add_subcommand("run", "The main job: a default set of Theorem 1 runs, written to a report folder");
   add_run_options(*run, run_options);
@@ -40,6 +44,7 @@ int main(int argc, char** argv) {
 
   try {
     if (theorem1->parsed()) return run_theorem1_command(theorem1_options);
+    if (corollary1->parsed()) return run_corollary1_command(corollary1_options);
     if (run->parsed()) return run_main_job(run_options);
     if (trace->parsed()) return run_trace_command(trace_options);
     if (audit->parsed()) return run_audit_command(audit_options);

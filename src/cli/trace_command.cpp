@@ -2,6 +2,7 @@
 // alone and check that it reproduces.
 #include "claims/theorem1_claims.hpp"
 #include "cli/commands.hpp"
+#include "io/corollary1_trace.hpp"
 #include "io/trace_reader.hpp"
 #include "numeric/rational.hpp"
 #include "proofs/theorem1.hpp"
@@ -105,6 +106,7 @@ void add_trace_options(CLI::App& command, TraceOptions& options) {
 }
 
 int run_trace_command(const TraceOptions& options) {
+  if (is_corollary1_trace(options.file)) return options.action == "replay" ? replay_corollary1_trace(options.file) : show_corollary1_trace(options.file);
   const LoadedTrace trace = read_trace(options.file);
   if (options.action == "replay") {
     if (trace.kind == "theorem1-audit-counterexample") return replay_audit_step(trace);

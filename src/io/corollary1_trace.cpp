@@ -1,0 +1,188 @@
+#include "io/corollary1_trace.hpp"
+
+#include "io/input_error.hpp"
+#include "io/trace.hpp"
+#include "numeric/rational.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <iostream>
+
+namespace sgverify {
+
+namespace {
+
+// Instances of counterexamples are shrunk; nothing larger than this is ever written.
+constexpr std::int64_t max_trace_dimension = 100'000;
+
+nlohmann::json matrix_json(const Matrix<Rational>& matrix) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (Eigen::Index i = 0; i < matrix.rows(); ++i) {
+    nlohmann::json row = nlohmann::json::array();
+    for (Eigen::Index k = 0; k < matrix.cols(); ++k) row.push_back(rational_to_string(matrix(i, k)));
+    rows.push_back(row);
+  }
+  return {{"rows", matrix.rows()}, {"cols", matrix.cols()}, {"entries", rows}};
+}
+
+Matrix<Rational> matrix_from_json(const nlohmann::json& json, const std::string& where) {
+  if (!json.is_object() || !json.contains("rows") || !json.contains("cols") || !json.contains("entries") ||
+      !json["rows"].is_number_integer() || !json["cols"].is_number_integer() || !json["entries"].is_array()) {
+    throw InputError(where + ": expected an object with integer 'rows', 'cols' and a list 'entries'");
+  }
+  const std::int64_t rows = json["rows"].get<std::int64_t>();
+  const std::int64_t cols = json["cols"].get<std::int64_t>();
+  if (rows < 0 || cols < 0 || rows > max_trace_dimension || cols > max_trace_dimension || json["entries"].size() != static_cast<std::size_t>(rows)) {
+    throw InputError(fmt::format("{}: invalid size {} x {}", where, rows, cols));
+  }
+  Matrix<Rational> matrix(rows, cols);
+  for (std::int64_t i = 0; i < rows; ++i) {
+    const nlohmann::json& row = json["entries"][static_cast<std::size_t>(i)];
+    if (!row.is_array() || row.size() != static_cast<std::size_t>(cols)) throw InputError(fmt::format("{}: row {} must hold {} entries", where, i + 1, cols));
+    for (std::int64_t k = 0; k < cols; ++k) {
+      const nlohmann::json& entry = row[static_cast<std::size_t>(k)];
+      if (!entry.is_string()) throw InputError(fmt::format("{}: entry ({}, {}) must be a string such as \"3/8\"", where, i + 1, k + 1));
+      matrix(i, k) = parse_rational(entry.get<std::string>(), fmt::format("{} entry ({}, {})", where, i + 1, k + 1));
+    }
+  }
+  return matrix;
+}
+
+const nlohmann::json& field(const nlohmann::json& object, const char* name, const std::string& where) {
+  if (!object.is_object() || !object.contains(name)) throw InputError(where + ": missing field '" + name + "'");
+  return object.at(name);
+}
+
+std::string string_field(const nlohmann::json& object, const char* name, const std::string& where) {
+  const nlohmann::json& value = field(object, name, where);
+  if (!value.is_string()) throw InputError(where + ": field '" + std::string(name) + "' must be a string");
+  return value.get<std::string>();
+}
+
+nlohmann::json read_header(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError("cannot read trace " + path.string() + ": no such file or unreadable");
+  std::string line;
+  std::getline(in, line);
+  nlohmann::json header = nlohmann::json::parse(line, nullptr, false);
+  if (header.is_discarded() || !header.is_object()) throw InputError(path.string() + ", line 1: not a JSON object");
+  return header;
+}
+
+}  // namespace
+
+std::string corollary1_trace_text(const proofs::Corollary1Instance& instance, const ClaimResult& claim) {
+  nlohmann::json weights = nlohmann::json::array();
+  for (const Matrix<Rational>& W : instance.state.W) weights.push_back(matrix_json(W));
+  const nlohmann::json header{{"format", "sgverify-trace"},
+                              {"version", trace_format_version},
+                              {"kind", corollary1_trace_kind},
+                              {"tool_version", SGVERIFY_VERSION},
+                              {"claim", claim.id},
+                              {"verdict", to_string(claim.verdict)},
+                              {"level", to_string(claim.evidence)},
+                              {"detail", claim.detail},
+                              {"source", instance.problem.source},
+                              {"checksum", instance.problem.checksum()},
+                              {"origin", instance.origin},
+                              {"widths", instance.architecture.widths},
+                              {"sg_layer", instance.architecture.sg_layer},
+                              {"eps", rational_to_string(instance.eps)},
+                              {"nu", rational_to_string(instance.nu)},
+                              {"X", matrix_json(instance.problem.X)},
+                              {"Y", matrix_json(instance.problem.Y)},
+                              {"W", weights},
+                              {"C", matrix_json(instance.state.C)},
+                              {"D", matrix_json(instance.state.D)},
+                              {"c", matrix_json(instance.state.c)}};
+  return header.dump() + "\n";
+}
+
+bool is_corollary1_trace(const std::filesystem::path& path) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) return false;
+  try {
+    return read_header(path).value("kind", "") == corollary1_trace_kind;
+  } catch (const InputError&) {
+    return false;
+  }
+}
+
+int replay_corollary1_trace(const std::filesystem::path& path) {
+  const nlohmann::json header = read_header(path);
+  const std::string where = path.string() + ", header";
+  const std::string claim = string_field(header, "claim", where);
+  proofs::check_corollary1_claim_id(claim);
+  if (claim == proofs::convergence_id) throw InputError(where + ": C1.convergence has no replayable counterexample trace");
+
+  DeepLinearArchitecture architecture;
+  const nlohmann::json& widths = field(header, "widths", where);
+  if (!widths.is_array()) throw InputError(where + ": 'widths' must be a list of integers");
+  for (const nlohmann::json& width : widths) {
+    if (!width.is_number_integer()) throw InputError(where + ": 'widths' must be a list of integers");
+    architecture.widths.push_back(width.get<Eigen::Index>());
+  }
+  const nlohmann::json& sg_layer = field(header, "sg_layer", where);
+  if (!sg_layer.is_number_integer()) throw InputError(where + ": 'sg_layer' must be an integer");
+  architecture.sg_layer = sg_layer.get<int>();
+  check_architecture(architecture);
+
+  DeepLinearState<Rational> state;
+  const nlohmann::json& weights = field(header, "W", where);
+  if (!weights.is_array() || weights.size() != architecture.widths.size() - 1) throw InputError(where + ": 'W' must hold one matrix per layer");
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    state.W.push_back(matrix_from_json(weights[i], fmt::format("{} W_{}", where, i + 1)));
+    if (state.W.back().rows() != architecture.widths[i + 1] || state.W.back().cols() != architecture.widths[i]) {
+      throw InputError(fmt::format("{}: W_{} does not match the widths", where, i + 1));
+    }
+  }
+  const Eigen::Index width = architecture.widths[static_cast<std::size_t>(architecture.sg_layer)];
+  state.C = matrix_from_json(field(header, "C", where), where + " C");
+  state.D = matrix_from_json(field(header, "D", where), where + " D");
+  const Matrix<Rational> c = matrix_from_json(field(header, "c", where), where + " c");
+  if (state.C.rows() != width || state.C.cols() != width || state.D.rows() != width || state.D.cols() != architecture.output_dim() ||
+      c.rows() != width || c.cols() != 1) {
+    throw InputError(where + ": C, D or c does not match the widths");
+  }
+  state.c = c.col(0);
+  const Matrix<Rational> X = matrix_from_json(field(header, "X", where), where + " X");
+  const Matrix<Rational> Y = matrix_from_json(field(header, "Y", where), where + " Y");
+  if (X.rows() != architecture.input_dim() || Y.rows() != architecture.output_dim() || X.cols() != Y.cols() || X.cols() < 1) {
+    throw InputError(where + ": X or Y does not match the widths");
+  }
+  proofs::Corollary1Instance instance{DeepLinearProblem(string_field(header, "source", where), X, Y), architecture, state,
+                                      parse_rational(string_field(header, "eps", where), "eps"),
+                                      parse_rational(string_field(header, "nu", where), "nu"), string_field(header, "origin", where)};
+  if (instance.problem.checksum() != string_field(header, "checksum", where)) {
+    throw InputError(where + ": the checksum does not match the data; the trace was modified or truncated");
+  }
+
+  const proofs::Corollary1Verdict verdict =
+      claim == proofs::linear_sg_exact_id ? proofs::check_linear_sg_exact(instance)
+                                          : proofs::check_gate_iff(instance, claim == proofs::gate_iff_consistent_id ? GateSchedule::consistent
+                                                                                                                    : GateSchedule::literal);
+  const std::string recorded = string_field(header, "verdict", where);
+  std::cout << fmt::format("claim {}: recorded verdict {} ({})\n", claim, recorded, header.value("level", "?"));
+  std::cout << fmt::format("instance: {}, S = {}, state: {}\n", architecture.describe(), X.cols(), instance.origin);
+  std::cout << fmt::format("replayed verdict {} ({}): {}\n", to_string(verdict.verdict), to_string(verdict.evidence), verdict.detail);
+  const bool reproduced = to_string(verdict.verdict) == recorded;
+  std::cout << (reproduced ? "reproduced: the recorded verdict " + recorded + " follows from this trace\n"
+                           : "NOT reproduced: the trace records " + recorded + "\n");
+  return reproduced ? 0 : 1;
+}
+
+int show_corollary1_trace(const std::filesystem::path& path) {
+  const nlohmann::json header = read_header(path);
+  const std::string where = path.string() + ", header";
+  std::cout << fmt::format("{} trace, format version {}\n", corollary1_trace_kind, trace_format_version);
+  std::cout << fmt::format("claim {}: {} ({})\n{}\n", string_field(header, "claim", where), string_field(header, "verdict", where),
+                           string_field(header, "level", where), string_field(header, "detail", where));
+  std::cout << fmt::format("instance: {}, widths {}, SG after layer {}, eps {}, nu {}, state: {}\n", string_field(header, "source", where),
+                           field(header, "widths", where).dump(), field(header, "sg_layer", where).dump(), string_field(header, "eps", where),
+                           string_field(header, "nu", where), string_field(header, "origin", where));
+  return 0;
+}
+
+}  // namespace sgverify

@@ -1,0 +1,6 @@
+// Instantiation of the Corollary 1 deep linear model for Rational, in a file of its own to keep builds parallel.
+#include "models/deep_linear_impl.hpp"
+
+namespace sgverify {
+SGVERIFY_DEEP_LINEAR_INSTANTIATE(Rational)
+}  // namespace sgverify
