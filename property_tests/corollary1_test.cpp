@@ -129,8 +129,9 @@ TEST_CASE("convergence decision follows its tolerance") {
   CHECK(proofs::decide_convergence(run, nullptr).verdict == Verdict::refuted);
 }
 
-TEST_CASE("consistent schedule converges on a small network") {
-  // widths 2-2-1, SG after layer 1: small enough that the SG tracks ∂L/∂h_1 and the gate opens.
+TEST_CASE("consistent schedule decreases gradient norm") {
+  // widths 2-2-1, SG after layer 1, 20000 steps: the run stays finite, its own gate and movement
+  // agree at every step, and ‖∇L‖ ends below its start value.
   DeepLinearConfig config;
   config.arithmetic = ArithmeticSpec{ArithmeticKind::double_precision, 0};
   config.architecture.widths = {2, 2, 1};
