@@ -102,6 +102,24 @@ struct TraceOptions {
 
 void add_trace_options(CLI::App& command, TraceOptions& options);
 int run_trace_command(const TraceOptions& options);
+
+struct Theorem2Options {
+  std::uint64_t seed = 1;
+  std::int64_t instances = 200;
+  std::string out = "sgverify-out/theorem2";
+  bool json = false;
+};
+
+void add_theorem2_options(CLI::App& command, Theorem2Options& options);
+// Decides the T2.* claims and writes report.md, summary.json, the plots and a trace per construction into `folder`.
+std::vector<ClaimResult> execute_theorem2(const Theorem2Options& options, const std::filesystem::path& folder, std::ostream& log);
+int run_theorem2_command(const Theorem2Options& options);
+// The audits of Theorem 2 and Proposition 2, which `execute_audit` dispatches to.
+bool is_second_batch_proof(const std::string& proof);
+std::vector<ClaimResult> execute_second_batch_audit(const AuditOptions& options, const std::filesystem::path& folder, std::ostream& log);
+// Traces of the Theorem 2 constructions, which `trace show` and `trace replay` dispatch to.
+bool is_theorem2_trace(const std::filesystem::path& path);
+int run_theorem2_trace(const TraceOptions& options);
 int run_main_job(const RunOptions& options);
 
 }  // namespace sgverify

@@ -29,6 +29,10 @@ int main(int argc, char** argv) {
   CLI::App* audit = app.add_subcommand("audit", "Check every step of a proof on generated instances, with shrunk counterexamples");
   add_audit_options(*audit, audit_options);
 
+  Theorem2Options theorem2_options;
+  CLI::App* theorem2 = app.add_subcommand("theorem2", "Check Theorem 2 (strictly norm-decreasing maps) and the constructions behind its hypotheses");
+  add_theorem2_options(*theorem2, theorem2_options);
+
   TraceOptions trace_options;
   CLI::App* trace = app.add_subcommand("trace", "Show or replay a trace written by another command");
   add_trace_options(*trace, trace_options);
@@ -48,6 +52,7 @@ int main(int argc, char** argv) {
     if (run->parsed()) return run_main_job(run_options);
     if (trace->parsed()) return run_trace_command(trace_options);
     if (audit->parsed()) return run_audit_command(audit_options);
+    if (theorem2->parsed()) return run_theorem2_command(theorem2_options);
   } catch (const InputError& error) {
     std::cerr << "sgverify: " << error.what() << "\n";
     return exit_bad_input;

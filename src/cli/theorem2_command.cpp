@@ -1,0 +1,319 @@
+// sgverify theorem2: the claims of Theorem 2 of Czarnecki et al., "Understanding Synthetic
+// Gradients and Decoupled Neural Interfaces" (ICML 2017, arXiv:1703.00522), with plots of
+// ‖xₙ‖ and a replayable trace per construction; and the audits of Theorem 2 and Proposition 2
+// that `sgverify audit --proof theorem2|proposition2` runs.
+#include "cli/commands.hpp"
+#include "io/atomic_file.hpp"
+#include "io/input_error.hpp"
+#include "io/trace.hpp"
+#include "numeric/rational.hpp"
+#include "proofs/proposition2.hpp"
+#include "proofs/theorem2.hpp"
+#include "report/plot.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+
+namespace sgverify {
+
+namespace {
+
+constexpr std::int64_t max_theorem2_instances = 1'000'000;
+const char* const theorem2_trace_kind = "theorem2-counterexample";
+
+std::string paper_citation() {
+  return "Czarnecki et al., \"Understanding Synthetic Gradients and Decoupled Neural Interfaces\" (ICML 2017, arXiv:1703.00522), "
+         "supplementary material";
+}
+
+std::string claim_table(const std::vector<ClaimResult>& claims) {
+  std::string text = "| claim | statement | verdict | level | instances | worst margin | trace |\n| --- | --- | --- | --- | --- | --- | --- |\n";
+  for (const ClaimResult& claim : claims) {
+    text += fmt::format("| {} | {} | **{}** | {} | {} | {:.3g} | {} |\n", claim.id, claim.statement, to_string(claim.verdict), to_string(claim.evidence),
+                        claim.instances, claim.worst_value,
+                        claim.counterexample.empty() ? std::string("none")
+                                                     : fmt::format("[trace]({})", std::filesystem::path(claim.counterexample).filename().string()));
+  }
+  text += "\n## Details\n\n";
+  for (const ClaimResult& claim : claims) {
+    text += fmt::format("- **{}**: {}", claim.id, claim.detail);
+    if (!claim.replay.empty()) text += fmt::format(" Replay: `{}`", claim.replay);
+    text += "\n";
+  }
+  return text;
+}
+
+Series orbit_series(const proofs::Theorem2Outcome::Curve& curve) {
+  Series series;
+  series.title = curve.title;
+  for (std::size_t n = 0; n < curve.norms.size(); ++n) {
+    series.x.push_back(static_cast<double>(n));
+    series.y.push_back(curve.norms[n]);
+  }
+  return series;
+}
+
+std::string file_stem(const std::string& text) {
+  std::string stem;
+  for (const char c : text) stem += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '-';
+  return stem;
+}
+
+nlohmann::json construction_trace_header(const proofs::ConstructionSpec& spec, const proofs::CheckVerdict& verdict, std::uint64_t seed) {
+  nlohmann::json start = nlohmann::json::array();
+  for (Eigen::Index i = 0; i < spec.x0.size(); ++i) start.push_back(rational_to_string(spec.x0(i)));
+  return {{"format", "sgverify-trace"},
+          {"version", trace_format_version},
+          {"kind", theorem2_trace_kind},
+          {"claim", spec.claim},
+          {"verdict", to_string(verdict.verdict)},
+          {"level", to_string(verdict.evidence)},
+          {"detail", verdict.detail},
+          {"seed", seed},
+          {"construction", {{"name", spec.name}, {"norm", proofs::to_string(spec.norm)}, {"x0", start}, {"steps", spec.steps}}}};
+}
+
+// Writes one trace per construction and points each claim at its first trace.
+void write_construction_traces(const std::filesystem::path& folder, std::vector<ClaimResult>& claims, std::uint64_t seed) {
+  std::set<std::string> linked;
+  for (const proofs::ConstructionSpec& spec : proofs::theorem2_constructions()) {
+    const proofs::ConstructionCheck check = proofs::check_construction(spec.name, spec.norm, spec.x0, spec.steps);
+    const std::string name = file_stem(fmt::format("counterexample-{}-{}-{}.jsonl", spec.claim, spec.name, proofs::to_string(spec.norm)));
+    std::string text = construction_trace_header(spec, check.verdict, seed).dump() + "\n";
+    // Each further line is one recorded norm, at most 200 of them, for `trace show`.
+    const std::size_t stride = std::max<std::size_t>(1, check.verdict.norms.size() / 200);
+    for (std::size_t n = 0; n < check.verdict.norms.size(); n += stride) text += nlohmann::json{{"n", n}, {"norm", check.verdict.norms[n]}}.dump() + "\n";
+    write_file_atomically(folder / name, text);
+    if (linked.insert(spec.claim).second) {
+      for (ClaimResult& claim : claims) {
+        if (claim.id != spec.claim) continue;
+        claim.counterexample = (folder / name).string();
+        claim.replay = "sgverify trace replay " + claim.counterexample;
+      }
+    }
+  }
+}
+
+void write_summary(const std::filesystem::path& folder, const std::string& command, const AuditOptions* audit, std::uint64_t seed,
+                   std::int64_t instances, const std::vector<ClaimResult>& claims) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const ClaimResult& claim : claims) list.push_back(to_json(claim));
+  nlohmann::json summary{{"command", command}, {"seed", seed}, {"instances", instances}, {"claims", list}};
+  if (audit != nullptr) summary["proof"] = audit->proof;
+  write_file_atomically(folder / "summary.json", summary.dump(2) + "\n");
+}
+
+// Runs the T2 claims and writes the plots and traces; returns the report body after the title.
+std::string theorem2_outputs(const proofs::Theorem2Outcome& outcome_in, std::vector<ClaimResult>& claims, const std::filesystem::path& folder,
+                             std::uint64_t seed) {
+  const proofs::Theorem2Outcome& outcome = outcome_in;
+  write_construction_traces(folder, claims, seed);
+  std::string text = claim_table(claims);
+
+  PlotSpec representative{"Theorem 2: |x_n| for representative generated maps", "n", "|x_n|", false, true, {}};
+  for (const auto& curve : outcome.representative_orbits) representative.series.push_back(orbit_series(curve));
+  plot_svg(representative, folder / "theorem2-limit.svg");
+  text += "\n## Plots\n\nNorms of the iterates of one generated map per norm (and one non-rational map), until |x_n| <= |x_0|/100:\n\n"
+          "![representative maps](theorem2-limit.svg)\n\n";
+
+  std::map<std::string, PlotSpec> by_claim;
+  for (const auto& curve : outcome.counterexample_orbits) {
+    const std::string claim = curve.title.substr(0, curve.title.find(' '));
+    PlotSpec& spec = by_claim[claim];
+    spec.title = "Theorem 2, " + claim + ": |x_n|";
+    spec.x_label = "n";
+    spec.y_label = "|x_n|";
+    spec.log_y = claim != "T2.needs-strictness";
+    spec.series.push_back(orbit_series(curve));
+  }
+  for (const auto& [claim, spec] : by_claim) {
+    const std::string svg = file_stem(claim) + ".svg";
+    plot_svg(spec, folder / svg);
+    text += fmt::format("{}: the constructions' orbits, exact.\n\n![{}]({})\n\n", claim, claim, svg);
+  }
+  return text;
+}
+
+std::string proposition2_outputs(const proofs::Proposition2Outcome& outcome, const std::vector<ClaimResult>& claims, const std::filesystem::path& folder) {
+  std::string text = claim_table(claims);
+  text += "\n## Adversarial error against delta\n\nGradient descent with an error of relative size exactly (1 - delta)/(1 + delta) in the "
+          "direction of smallest cosine (MPFR, 128 bits). The smallest possible cosine is sqrt(1 - rho²) = 2 sqrt(delta)/(1 + delta) >= delta.\n\n"
+          "| delta | rho = (1 - delta)/(1 + delta) | family | runs | worst cosine | 2 sqrt(delta)/(1 + delta) | max iterations | mean iterations |\n"
+          "| --- | --- | --- | --- | --- | --- | --- | --- |\n";
+  for (const proofs::DescentRow& row : outcome.rows) {
+    const double delta = rational_to_double(row.delta);
+    text += fmt::format("| {} | {} | {} | {} | {:.9f} | {:.9f} | {} | {:.0f} |\n", rational_to_string(row.delta),
+                        rational_to_string(proofs::relative_error_bound(row.delta)), row.family, row.runs, row.worst_cosine,
+                        2 * std::sqrt(delta) / (1 + delta), row.max_iterations, row.mean_iterations);
+  }
+  PlotSpec plot{"Proposition 2: |g_k|/|g_0| under the adversarial error", "k", "|g_k|/|g_0|", false, true, {}};
+  for (const auto& curve : outcome.curves) {
+    Series series;
+    series.title = curve.title;
+    for (std::size_t i = 0; i < curve.norms.size(); ++i) {
+      series.x.push_back(curve.steps[i]);
+      series.y.push_back(curve.norms[i]);
+    }
+    plot.series.push_back(series);
+  }
+  plot_svg(plot, folder / "proposition2-descent.svg");
+  text += "\n![descent](proposition2-descent.svg)\n";
+  return text;
+}
+
+std::vector<ClaimResult> select_claim(std::vector<ClaimResult> claims, const std::string& id) {
+  if (id.empty()) return claims;
+  std::string known;
+  for (const ClaimResult& claim : claims) {
+    if (claim.id == id) return {claim};
+    known += (known.empty() ? "" : ", ") + claim.id;
+  }
+  throw InputError("unknown --claim '" + id + "': use one of " + known);
+}
+
+void print_claims(const std::vector<ClaimResult>& claims, const std::filesystem::path& folder) {
+  std::cout << fmt::format("{:<28} {:<12} {:<10} {:>9}  {}\n", "claim", "verdict", "level", "instances", "worst margin");
+  for (const ClaimResult& claim : claims) {
+    std::cout << fmt::format("{:<28} {:<12} {:<10} {:>9}  {:.3g}\n", claim.id, to_string(claim.verdict), to_string(claim.evidence), claim.instances,
+                             claim.worst_value);
+    if (!claim.replay.empty()) std::cout << "  replay: " << claim.replay << "\n";
+  }
+  std::cout << "report: " << (folder / "report.md").string() << "\n";
+}
+
+}  // namespace
+
+void add_theorem2_options(CLI::App& command, Theorem2Options& options) {
+  command.add_option("--seed", options.seed, "Seed of the generated maps and starts")->capture_default_str();
+  command.add_option("--instances", options.instances, "Number of generated maps for T2.limit")->capture_default_str();
+  command.add_option("--out", options.out, "Output folder")->capture_default_str();
+  command.add_flag("--json", options.json, "Print summary.json on standard output instead of the table");
+}
+
+std::vector<ClaimResult> execute_theorem2(const Theorem2Options& options, const std::filesystem::path& folder, std::ostream& log) {
+  if (options.instances < 1 || options.instances > max_theorem2_instances) {
+    throw InputError(fmt::format("invalid --instances {}: use 1 to {}", options.instances, max_theorem2_instances));
+  }
+  const auto started = std::chrono::steady_clock::now();
+  log << fmt::format("  {} generated maps and the constructions\n", options.instances);
+  const proofs::Theorem2Outcome outcome = proofs::run_theorem2_claims(options.seed, options.instances);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  create_output_folder(folder);
+  std::vector<ClaimResult> claims = outcome.claims;
+  std::string text = "# Theorem 2: strictly norm-decreasing continuous maps\n\n";
+  text += "Theorem 2 of " + paper_citation() + ": f continuous on a finite-dimensional space with |f(x)| < |x| implies f^n(x) -> 0.\n\n";
+  text += fmt::format("Command: `sgverify theorem2 --seed {} --instances {}` ({:.1f} s).\n\n", options.seed, options.instances, seconds);
+  text += theorem2_outputs(outcome, claims, folder, options.seed);
+  write_summary(folder, "theorem2", nullptr, options.seed, options.instances, claims);
+  write_file_atomically(folder / "report.md", text);
+  return claims;
+}
+
+int run_theorem2_command(const Theorem2Options& options) {
+  std::cerr << fmt::format("sgverify theorem2: seed {}\n", options.seed);
+  const std::vector<ClaimResult> claims = execute_theorem2(options, options.out, std::cerr);
+  if (options.json) {
+    std::cout << std::ifstream(std::filesystem::path(options.out) / "summary.json").rdbuf();
+    return exit_success;
+  }
+  print_claims(claims, options.out);
+  return exit_success;
+}
+
+bool is_second_batch_proof(const std::string& proof) { return proof == "theorem2" || proof == "proposition2"; }
+
+std::vector<ClaimResult> execute_second_batch_audit(const AuditOptions& options, const std::filesystem::path& folder, std::ostream& log) {
+  if (options.instances < 1 || options.instances > max_theorem2_instances) {
+    throw InputError(fmt::format("invalid --instances {}: use 1 to {}", options.instances, max_theorem2_instances));
+  }
+  const auto started = std::chrono::steady_clock::now();
+  std::string title, body;
+  std::vector<ClaimResult> claims;
+  if (options.proof == "theorem2") {
+    log << "  the Theorem 2 claims\n";
+    const proofs::Theorem2Outcome outcome = proofs::run_theorem2_claims(options.seed, options.instances);
+    claims = select_claim(outcome.claims, options.claim);
+    create_output_folder(folder);
+    title = "# Audit of Theorem 2\n\nTheorem 2 of " + paper_citation() + ".\n\n";
+    body = theorem2_outputs(outcome, claims, folder, options.seed);
+  } else {
+    log << "  the Proposition 2 claims\n";
+    const proofs::Proposition2Outcome outcome = proofs::run_proposition2_claims(options.seed, options.instances);
+    claims = select_claim(outcome.claims, options.claim);
+    create_output_folder(folder);
+    title = "# Audit of Proposition 2\n\nProposition 2 of " + paper_citation() +
+            ": with |SG - dL/dh| <= epsilon, |dh/dtheta| <= K and K·epsilon <= |dL/dtheta|(1 - delta)/(1 + delta), the followed direction keeps a "
+            "cosine of at least delta with the true gradient and training converges.\n\n";
+    body = proposition2_outputs(outcome, claims, folder);
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  title += fmt::format("Command: `sgverify audit --proof {} --instances {} --seed {}{}` ({:.1f} s).\n\n", options.proof, options.instances, options.seed,
+                       options.claim.empty() ? std::string() : " --claim " + options.claim, seconds);
+  write_summary(folder, "audit", &options, options.seed, options.instances, claims);
+  write_file_atomically(folder / "report.md", title + body);
+  return claims;
+}
+
+bool is_theorem2_trace(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line)) return false;
+  const nlohmann::json header = nlohmann::json::parse(line, nullptr, false);
+  return header.is_object() && header.value("kind", "") == theorem2_trace_kind;
+}
+
+int run_theorem2_trace(const TraceOptions& options) {
+  std::ifstream in(options.file);
+  std::string line;
+  std::getline(in, line);
+  const nlohmann::json header = nlohmann::json::parse(line, nullptr, false);
+  const std::string where = options.file + ", header";
+  if (!header.is_object() || header.value("format", "") != "sgverify-trace") throw InputError(where + ": not an sgverify trace");
+  if (header.value("version", -1) != trace_format_version) throw InputError(where + ": unsupported trace format version");
+  if (!header.contains("construction") || !header["construction"].is_object()) throw InputError(where + ": missing field 'construction'");
+  const nlohmann::json& construction = header["construction"];
+  for (const char* field : {"name", "norm"})
+    if (!construction.contains(field) || !construction[field].is_string()) throw InputError(where + ": construction field '" + field + "' must be a string");
+  if (!construction.contains("steps") || !construction["steps"].is_number_integer()) throw InputError(where + ": construction field 'steps' must be an integer");
+  if (!construction.contains("x0") || !construction["x0"].is_array() || construction["x0"].empty() || construction["x0"].size() > 64) {
+    throw InputError(where + ": construction field 'x0' must list 1 to 64 numbers as strings");
+  }
+  Vector<Rational> x0(static_cast<Eigen::Index>(construction["x0"].size()));
+  for (std::size_t i = 0; i < construction["x0"].size(); ++i) {
+    if (!construction["x0"][i].is_string()) throw InputError(fmt::format("{}: x0 entry {} must be a string such as \"3/8\"", where, i + 1));
+    x0(static_cast<Eigen::Index>(i)) = parse_rational(construction["x0"][i].get<std::string>(), fmt::format("{} x0 entry {}", where, i + 1));
+  }
+  const std::string name = construction["name"].get<std::string>();
+  const proofs::NormKind norm = proofs::parse_norm_kind(construction["norm"].get<std::string>());
+  const std::int64_t steps = construction["steps"].get<std::int64_t>();
+  const std::string recorded_claim = header.value("claim", "?"), recorded = header.value("verdict", "?");
+
+  std::cout << fmt::format("{} trace, format version {}\nclaim {}: recorded verdict {} ({})\n", theorem2_trace_kind, trace_format_version, recorded_claim,
+                           recorded, header.value("level", "?"));
+  std::cout << fmt::format("construction {} under {}, start ({}), {} steps\n", name, proofs::to_string(norm), [&] {
+    std::string text;
+    for (Eigen::Index i = 0; i < x0.size(); ++i) text += (i == 0 ? "" : ", ") + rational_to_string(x0(i));
+    return text;
+  }(), steps);
+  if (options.action != "replay") {
+    std::cout << header.value("detail", "") << "\n";
+    while (std::getline(in, line)) {
+      const nlohmann::json step = nlohmann::json::parse(line, nullptr, false);
+      if (step.is_object()) std::cout << fmt::format("{:>9}  {:>24.17g}\n", step.value("n", std::int64_t{-1}), step.value("norm", 0.0));
+    }
+    return exit_success;
+  }
+  const proofs::ConstructionCheck check = proofs::check_construction(name, norm, x0, steps);
+  std::cout << fmt::format("replayed claim {}: {} ({}): {}\n", check.claim, to_string(check.verdict.verdict), to_string(check.verdict.evidence), check.verdict.detail);
+  const bool reproduced = check.claim == recorded_claim && to_string(check.verdict.verdict) == recorded && check.verdict.applicable;
+  std::cout << (reproduced ? "reproduced: the recorded verdict " + recorded + " follows from this trace\n"
+                           : "NOT reproduced: the trace records " + recorded_claim + " " + recorded + "\n");
+  return reproduced ? exit_success : exit_failure;
+}
+
+}  // namespace sgverify
