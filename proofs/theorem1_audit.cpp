@@ -273,9 +273,9 @@ std::vector<ClaimAudit> audit_theorem1(const AuditOptions& options, const std::f
       config.steps = options.convergence_steps;
       config.record_step = [](std::int64_t) { return false; };
       const Theorem1Run run = run_theorem1(problem, least_squares_weights_exact(problem, instance.W), config);
-      solution_results.push_back(decide_global_solution(run));
+      solution_results.push_back(decide_global_solution(run, theorem1_hypotheses_met(config)));
       const auto certificate = find_nonzero_fixed_point(problem, config, run);
-      attraction_results.push_back(decide_global_attraction(run, certificate));
+      attraction_results.push_back(decide_global_attraction(run, certificate, theorem1_hypotheses_met(config)));
       if (certificate && !attraction_counterexample) {
         AuditInstance fixed = instance;
         fixed.W = certificate->start.W;

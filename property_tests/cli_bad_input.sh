@@ -44,7 +44,9 @@ expect_rejected "--noise" --noise abc
 expect_rejected "2 fields where the header has 3" --data "$work/ragged.csv"
 expect_rejected "'nan' is not finite" --data "$work/nan.csv"
 expect_rejected "no samples" --data "$work/header-only.csv"
-expect_rejected "no such regular file" --data "$work/missing.csv"
+expect_rejected "no such file" --data "$work/missing.csv"
+expect_rejected "not a regular file" --data "$work"
+expect_rejected "learning rate must lie in" --mu fixed:1e400
 expect_rejected "--steps" --steps 12abc
 if [ "$(id -u)" -ne 0 ]; then  # root reads files whatever their mode
   expect_rejected "unreadable" --data "$work/unreadable.csv"
@@ -57,6 +59,16 @@ for file in report.md summary.json trace.jsonl trajectory.csv convergence.svg; d
 done
 if ls "$work/good" | grep -q '\.tmp'; then echo "FAIL: temporary file left behind"; failures=$((failures + 1)); fi
 
+# A failing plot (gnuplot missing) leaves no output folder behind, and a plot with nothing to
+# draw on a log axis (widths below 1e-300) still succeeds.
+PATH=/nonexistent "$sgverify" theorem1 --steps 10 --out "$work/no-gnuplot" >/dev/null 2>&1
+status=$?
+[ "$status" -eq 1 ] || { echo "FAIL: run without gnuplot exited $status, expected 1"; failures=$((failures + 1)); }
+[ -e "$work/no-gnuplot" ] && { echo "FAIL: run without gnuplot left an output folder"; failures=$((failures + 1)); }
+ls "$work" | grep -q partial && { echo "FAIL: a staging folder was left behind"; failures=$((failures + 1)); }
+"$sgverify" theorem1 --arith interval:1100 --steps 5 --out "$work/narrow" >/dev/null 2>&1 ||
+  { echo "FAIL: interval run with sub-1e-300 widths failed"; failures=$((failures + 1)); }
+
 # The printed replay command of a refuted claim works, gives the same bytes twice, and a
 # tampered or truncated trace does not replay.
 "$sgverify" theorem1 --noise 0 --mu fixed:1/200 --steps 3000 --out "$work/realizable" >"$work/stdout" 2>/dev/null
@@ -64,8 +76,9 @@ replay=$(sed -n 's/^  replay: //p' "$work/stdout")
 if [ -z "$replay" ]; then
   echo "FAIL: realizable run printed no replay command"; failures=$((failures + 1))
 else
-  ${replay/sgverify/$sgverify} >"$work/replay1" 2>&1 || { echo "FAIL: replay exited $?"; failures=$((failures + 1)); }
-  ${replay/sgverify/$sgverify} >"$work/replay2" 2>&1
+  # The printed command names the binary as it was invoked, so it runs as printed.
+  $replay >"$work/replay1" 2>&1 || { echo "FAIL: replay exited $?"; failures=$((failures + 1)); }
+  $replay >"$work/replay2" 2>&1
   cmp -s "$work/replay1" "$work/replay2" || { echo "FAIL: two replays differ"; failures=$((failures + 1)); }
   trace=${replay##* }
   sed '1s/"omega0":\["\([^"]*\)"/"omega0":["0"/' "$trace" >"$work/tampered.jsonl"
@@ -76,6 +89,24 @@ else
   [ $? -eq 2 ] || { echo "FAIL: truncated trace did not exit 2"; failures=$((failures + 1)); }
 fi
 "$sgverify" trace replay "$work/realizable/trace.jsonl" >/dev/null 2>&1 || { echo "FAIL: trajectory replay failed"; failures=$((failures + 1)); }
+
+# critical-points draws Figure 6 as a complete SVG file, and every claim of appendices A and B is exact.
+"$sgverify" critical-points --starts 3 --steps 300 --out "$work/figure" >/dev/null 2>&1 ||
+  { echo "FAIL: critical-points failed"; failures=$((failures + 1)); }
+svg="$work/figure/figure6.svg"
+if [ ! -s "$svg" ] || ! head -c 5 "$svg" | grep -q '<?xml' || ! grep -q '<svg' "$svg" || ! tail -c 100 "$svg" | grep -q '</svg>' ||
+  ! grep -q 'Figure 6' "$svg"; then
+  echo "FAIL: figure6.svg is missing or not a complete SVG file"; failures=$((failures + 1))
+fi
+if command -v xmllint >/dev/null && ! xmllint --noout "$svg" 2>/dev/null; then
+  echo "FAIL: figure6.svg is not well-formed XML"; failures=$((failures + 1))
+fi
+"$sgverify" critic --instances 2 --out "$work/critic" >/dev/null 2>&1 || { echo "FAIL: critic failed"; failures=$((failures + 1)); }
+for summary in "$work/figure/summary.json" "$work/critic/summary.json"; do
+  if grep -q '"level": "certified"\|"level": "numerical"' "$summary" || grep -q '"verdict": "refuted"\|"verdict": "inconclusive"' "$summary"; then
+    echo "FAIL: $summary has a claim that is not confirmed at the exact level"; failures=$((failures + 1))
+  fi
+done
 
 echo "$((failures == 0 ? 1 : 0)) passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -8,7 +8,7 @@
 namespace sgverify::testing {
 namespace {
 
-const std::string diabetes_path = std::string(SGVERIFY_SHARED_DATA) + "/diabetes.csv";
+const std::string diabetes_path = std::string(SGVERIFY_DATA_DIR) + "/diabetes.csv";
 
 Dataset parse(const std::string& text) { return parse_csv_dataset(text, "test.csv", CsvOptions{}); }
 

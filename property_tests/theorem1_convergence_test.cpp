@@ -68,7 +68,7 @@ TEST_CASE("T1.global-attraction is refuted exactly on realizable data") {
                       const Theorem1Run exact_run = run_theorem1<Rational>(problem, W_star, replay);
                       RC_ASSERT(exact_run.final_omega == omega);
                       RC_ASSERT(exact_run.final_W == certificate->start.W);
-                      RC_ASSERT(decide_global_attraction(run, certificate).verdict == Verdict::refuted);
+                      RC_ASSERT(decide_global_attraction(run, certificate, false).verdict == Verdict::refuted);
                     }));
 }
 
@@ -102,8 +102,8 @@ TEST_CASE("T1.global-solution and T1.global-attraction hold numerically on noisy
     RC_ASSERT(run.stop_reason.empty());
     RC_ASSERT(run.weights_within == Decision::yes);
     RC_ASSERT(run.omega_within == Decision::yes);
-    RC_ASSERT(decide_global_solution(run).verdict == Verdict::confirmed);
-    RC_ASSERT(decide_global_attraction(run, std::nullopt).verdict == Verdict::confirmed);
+    RC_ASSERT(decide_global_solution(run, false).verdict == Verdict::confirmed);
+    RC_ASSERT(decide_global_attraction(run, std::nullopt, false).verdict == Verdict::confirmed);
   }));
 }
 

@@ -10,6 +10,9 @@ namespace {
 
 double last_ratio(double value, double threshold) { return threshold > 0 ? value / threshold : value; }
 
+// The reason a run stopped before its last step, for the detail of a confirmed claim.
+std::string stop_suffix(const Theorem1Run& run) { return run.stop_reason.empty() ? std::string() : "; " + run.stop_reason; }
+
 std::string horizon_text(const Theorem1Run& run) {
   return fmt::format("{} arithmetic, {} of {} steps", run.arithmetic, run.steps_done, run.steps_requested);
 }
@@ -47,7 +50,11 @@ std::optional<FixedPointCertificate> find_nonzero_fixed_point(const Theorem1Prob
   return certificate;
 }
 
-ClaimResult decide_global_solution(const Theorem1Run& run) {
+bool theorem1_hypotheses_met(const Theorem1Config& config) {
+  return config.nu.line_search && config.mu.kind != MuSchedule::Kind::fixed;
+}
+
+ClaimResult decide_global_solution(const Theorem1Run& run, bool hypotheses_met) {
   ClaimResult claim;
   claim.id = global_solution_id;
   claim.statement = global_solution_statement;
@@ -58,13 +65,17 @@ ClaimResult decide_global_solution(const Theorem1Run& run) {
   claim.worst_value = last_ratio(last.weights_error, run.weights_threshold);
   const std::string measured = fmt::format("||W - W*|| = {:.3g} against the tolerance {:.3g} ({})", last.weights_error,
                                            run.weights_threshold, horizon_text(run));
-  if (run.diverged) {
+  if (run.diverged && hypotheses_met) {
     claim.verdict = Verdict::refuted;
     claim.evidence = Evidence::numerical;
-    claim.detail = "the weights diverged: " + run.stop_reason;
+    claim.detail = "the run diverged under the theorem's hypotheses: " + run.stop_reason;
+  } else if (run.diverged) {
+    claim.verdict = Verdict::inconclusive;
+    claim.detail = "hypothesis not met (the theorem assumes the line-search nu and mu below its bound), and the run diverged: " +
+                   run.stop_reason;
   } else if (run.weights_within == Decision::yes) {
     claim.verdict = Verdict::confirmed;
-    claim.detail = "within tolerance at the finite horizon: " + measured;
+    claim.detail = "within tolerance at the finite horizon: " + measured + stop_suffix(run);
   } else {
     claim.verdict = Verdict::inconclusive;
     claim.detail = (run.stop_reason.empty() ? std::string("not within tolerance: ") : run.stop_reason + "; ") + measured;
@@ -72,7 +83,8 @@ ClaimResult decide_global_solution(const Theorem1Run& run) {
   return claim;
 }
 
-ClaimResult decide_global_attraction(const Theorem1Run& run, const std::optional<FixedPointCertificate>& certificate) {
+ClaimResult decide_global_attraction(const Theorem1Run& run, const std::optional<FixedPointCertificate>& certificate,
+                                     bool hypotheses_met) {
   ClaimResult claim;
   claim.id = global_attraction_id;
   claim.statement = global_attraction_statement;
@@ -88,13 +100,17 @@ ClaimResult decide_global_attraction(const Theorem1Run& run, const std::optional
     claim.verdict = Verdict::refuted;
     claim.evidence = Evidence::exact;
     claim.detail = "counterexample: " + certificate->explanation + ". This run: " + measured;
-  } else if (run.diverged) {
+  } else if (run.diverged && hypotheses_met) {
     claim.verdict = Verdict::refuted;
     claim.evidence = Evidence::numerical;
-    claim.detail = "the weights diverged: " + run.stop_reason;
+    claim.detail = "the run diverged under the theorem's hypotheses: " + run.stop_reason;
+  } else if (run.diverged) {
+    claim.verdict = Verdict::inconclusive;
+    claim.detail = "hypothesis not met (the theorem assumes the line-search nu and mu below its bound), and the run diverged: " +
+                   run.stop_reason;
   } else if (run.weights_within == Decision::yes && run.omega_within == Decision::yes) {
     claim.verdict = Verdict::confirmed;
-    claim.detail = "within tolerance at the finite horizon: " + measured;
+    claim.detail = "within tolerance at the finite horizon: " + measured + stop_suffix(run);
   } else {
     claim.verdict = Verdict::inconclusive;
     claim.detail = (run.stop_reason.empty() ? std::string("not within tolerance: ") : run.stop_reason + "; ") + measured;

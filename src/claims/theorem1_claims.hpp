@@ -28,10 +28,15 @@ struct FixedPointCertificate {
 std::optional<FixedPointCertificate> find_nonzero_fixed_point(const Theorem1Problem& problem, const Theorem1Config& config,
                                                              const Theorem1Run& run);
 
+// True when a run meets the theorem's hypotheses: the line-search ν and μ_k from a bound
+// schedule (below the proof's bound). Only then can a diverging run refute a convergence claim.
+bool theorem1_hypotheses_met(const Theorem1Config& config);
+
 // Worst values are ratios value/threshold, so 1 is the threshold of every instance.
-ClaimResult decide_global_solution(const Theorem1Run& run);
+ClaimResult decide_global_solution(const Theorem1Run& run, bool hypotheses_met);
 // `certificate` is the exact fixed point found for this run, if any; the caller stores its
 // trace and fills in counterexample and replay.
-ClaimResult decide_global_attraction(const Theorem1Run& run, const std::optional<FixedPointCertificate>& certificate);
+ClaimResult decide_global_attraction(const Theorem1Run& run, const std::optional<FixedPointCertificate>& certificate,
+                                     bool hypotheses_met);
 
 }  // namespace sgverify

@@ -105,12 +105,13 @@ std::vector<ClaimResult> execute_audit(const AuditOptions& options, const std::f
   });
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-  create_output_folder(folder);
+  StagedFolder staged(folder, {"counterexample-"});
   std::vector<ClaimResult> results;
   for (proofs::ClaimAudit& audit : audits) {
     if (audit.counterexample) {
-      audit.result.counterexample = write_counterexample(folder, audit, options.seed);
-      audit.result.replay = "sgverify trace replay " + audit.result.counterexample;
+      const std::filesystem::path written = write_counterexample(staged.path(), audit, options.seed);
+      audit.result.counterexample = (folder / written.filename()).string();
+      audit.result.replay = invoked_program + " trace replay " + audit.result.counterexample;
     }
     results.push_back(audit.result);
   }
@@ -118,13 +119,13 @@ std::vector<ClaimResult> execute_audit(const AuditOptions& options, const std::f
   for (const ClaimResult& claim : results) claims.push_back(to_json(claim));
   const nlohmann::json summary{{"command", "audit"}, {"proof", options.proof}, {"seed", options.seed}, {"instances", options.instances},
                                {"claims", claims}};
-  write_file_atomically(folder / "summary.json", summary.dump(2) + "\n");
-  write_file_atomically(folder / "report.md", audit_report(audits, options, seconds));
+  write_file_atomically(staged.path() / "summary.json", summary.dump(2) + "\n");
+  write_file_atomically(staged.path() / "report.md", audit_report(audits, options, seconds));
+  staged.commit();
   return results;
 }
 
 int run_audit_command(const AuditOptions& options) {
-  std::cerr << fmt::format("sgverify audit: seed {}\n", options.seed);
   const std::vector<ClaimResult> results = execute_audit(options, options.out, std::cerr);
   if (options.json) {
     std::cout << std::ifstream(std::filesystem::path(options.out) / "summary.json").rdbuf();
@@ -136,7 +137,7 @@ int run_audit_command(const AuditOptions& options) {
                              claim.instances, claim.worst_value);
     if (!claim.replay.empty()) std::cout << "  replay: " << claim.replay << "\n";
   }
-  std::cout << "report: " << (std::filesystem::path(options.out) / "report.md").string() << "\n";
+  std::cout << fmt::format("seed {}\nreport: {}\n", options.seed, (std::filesystem::path(options.out) / "report.md").string());
   return exit_success;
 }
 

@@ -12,6 +12,9 @@
 
 namespace sgverify {
 
+// The program as the user invoked it (argv[0]), so that printed replay commands work when pasted.
+inline std::string invoked_program = "sgverify";
+
 // Exit statuses of the CLI.
 inline constexpr int exit_success = 0;       // the command ran; verdicts are in its output
 inline constexpr int exit_failure = 1;       // an internal failure, such as gnuplot failing
@@ -94,6 +97,35 @@ std::vector<ClaimResult> execute_audit(const AuditOptions& options, const std::f
 int run_audit_command(const AuditOptions& options);
 // The audit of Corollary 1, which `execute_audit` dispatches to.
 std::vector<ClaimResult> execute_corollary1_audit(const AuditOptions& options, const std::filesystem::path& folder, std::ostream& log);
+
+struct CriticOptions {
+  std::int64_t instances = 20;
+  std::int64_t samples = 10;
+  std::int64_t dim = 3;
+  std::int64_t width = 2;
+  std::uint64_t seed = 1;
+  std::string out = "sgverify-out/critic";
+  bool json = false;
+};
+
+void add_critic_options(CLI::App& command, CriticOptions& options);
+std::vector<ClaimResult> execute_critic(const CriticOptions& options, const std::filesystem::path& folder, std::ostream& log);
+int run_critic_command(const CriticOptions& options);
+
+struct CriticalPointsOptions {
+  std::int64_t starts = 20;
+  std::int64_t steps = 2000;
+  std::string mu = "1/64";
+  std::string nu = "1/8";
+  std::uint64_t seed = 1;
+  std::string out = "sgverify-out/critical-points";
+  bool json = false;
+};
+
+void add_critical_points_options(CLI::App& command, CriticalPointsOptions& options);
+std::vector<ClaimResult> execute_critical_points(const CriticalPointsOptions& options, const std::filesystem::path& folder,
+                                                 std::ostream& log);
+int run_critical_points_command(const CriticalPointsOptions& options);
 
 struct TraceOptions {
   std::string action;  // show or replay

@@ -38,7 +38,7 @@ std::vector<ClaimResult> execute_corollary1_audit(const AuditOptions& options, c
     if (audit.counterexample) {
       const std::filesystem::path path = folder / ("counterexample-" + audit.result.id + ".jsonl");
       audit.result.counterexample = path.string();
-      audit.result.replay = "sgverify trace replay " + path.string();
+      audit.result.replay = invoked_program + " trace replay " + path.string();
       write_file_atomically(path, corollary1_trace_text(*audit.counterexample, audit.result));
     }
     results.push_back(audit.result);

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   app.footer("Exit status: 0 when the command ran (refuted claims are results, not failures), 1 on an internal failure, "
              "2 on an invalid flag value, file or data value.");
   app.require_subcommand(1);
+  if (argc > 0 && argv[0] != nullptr) invoked_program = argv[0];
 
   Theorem1Options theorem1_options;
   CLI::App* theorem1 = app.add_subcommand("theorem1", "Run the Theorem 1 iteration (linear regression with a linear SG module)");
@@ -33,6 +34,15 @@ int main(int argc, char** argv) {
   CLI::App* theorem2 = app.add_subcommand("theorem2", "Check Theorem 2 (strictly norm-decreasing maps) and the constructions behind its hypotheses");
   add_theorem2_options(*theorem2, theorem2_options);
 
+  CriticOptions critic_options;
+  CLI::App* critic = app.add_subcommand("critic", "Appendix A: critics with zero critic loss and any gradient, checked exactly");
+  add_critic_options(*critic, critic_options);
+
+  CriticalPointsOptions critical_points_options;
+  CLI::App* critical_points =
+      app.add_subcommand("critical-points", "Appendix B: critical points that an SG adds to L(a, b) = sum |a x_i + b|, and Figure 6");
+  add_critical_points_options(*critical_points, critical_points_options);
+
   TraceOptions trace_options;
   CLI::App* trace = app.add_subcommand("trace", "Show or replay a trace written by another command");
   add_trace_options(*trace, trace_options);
@@ -51,6 +61,8 @@ int main(int argc, char** argv) {
     if (corollary1->parsed()) return run_corollary1_command(corollary1_options);
     if (run->parsed()) return run_main_job(run_options);
     if (trace->parsed()) return run_trace_command(trace_options);
+    if (critic->parsed()) return run_critic_command(critic_options);
+    if (critical_points->parsed()) return run_critical_points_command(critical_points_options);
     if (audit->parsed()) return run_audit_command(audit_options);
     if (theorem2->parsed()) return run_theorem2_command(theorem2_options);
   } catch (const InputError& error) {

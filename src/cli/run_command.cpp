@@ -2,6 +2,7 @@
 // the diabetes data, each in its own folder, with an index page that combines their verdicts.
 #include "cli/commands.hpp"
 #include "io/atomic_file.hpp"
+#include "io/csv.hpp"
 #include "io/input_error.hpp"
 
 #include <fmt/format.h>
@@ -89,11 +90,12 @@ void add_run_options(CLI::App& command, RunOptions& options) {
 }
 
 int run_main_job(const RunOptions& options) {
-  std::cerr << fmt::format("sgverify run: seed {}\n", options.seed);
   if (!std::filesystem::is_regular_file(options.diabetes)) {
     throw InputError("diabetes data not found at " + options.diabetes + ": run ./setup.sh, which builds data/diabetes.csv, "
                      "or pass --diabetes FILE");
   }
+  // Read the data once before writing anything, so a malformed file leaves no partial report.
+  read_csv_dataset(options.diabetes, CsvOptions{true, default_grid_bits});
   const std::filesystem::path folder = options.out;
   create_output_folder(folder);
   const auto started = std::chrono::steady_clock::now();
@@ -114,6 +116,18 @@ int run_main_job(const RunOptions& options) {
   audit_options.seed = options.seed;
   std::cerr << fmt::format("[audit] sgverify audit --proof theorem1 --instances {} --seed {}\n", audit_instances, options.seed);
   for (const ClaimResult& claim : execute_audit(audit_options, folder / "audit", std::cerr)) by_claim[claim.id].push_back(claim);
+
+  // Appendices A and B with their default settings, and Figure 6.
+  CriticOptions critic_options;
+  critic_options.seed = options.seed;
+  std::cerr << fmt::format("[critic] sgverify critic --seed {}\n", options.seed);
+  for (const ClaimResult& claim : execute_critic(critic_options, folder / "critic", std::cerr)) by_claim[claim.id].push_back(claim);
+  CriticalPointsOptions critical_points_options;
+  critical_points_options.seed = options.seed;
+  std::cerr << fmt::format("[critical-points] sgverify critical-points --seed {}\n", options.seed);
+  for (const ClaimResult& claim : execute_critical_points(critical_points_options, folder / "critical-points", std::cerr)) {
+    by_claim[claim.id].push_back(claim);
+  }
 
   std::vector<ClaimResult> combined;
   for (const auto& [id, results] : by_claim) combined.push_back(combine_results(results));
@@ -146,6 +160,8 @@ int run_main_job(const RunOptions& options) {
                          to_string(outcome.claims[0].verdict), to_string(outcome.claims[0].evidence),
                          to_string(outcome.claims[1].verdict), to_string(outcome.claims[1].evidence));
   }
+  index += "\nAppendix A: [critic report](critic/report.md). Appendix B: [critical-points report](critical-points/report.md).\n";
+  index += "\n## Figure 6\n\n![Figure 6](critical-points/figure6.svg)\n";
   index += "\n## Convergence plots\n\n";
   for (const DefaultRun& run : runs) index += fmt::format("### {0}\n\n![{0}]({0}/convergence.svg)\n\n", run.name);
   write_file_atomically(folder / "index.md", index);
@@ -164,7 +180,7 @@ int run_main_job(const RunOptions& options) {
                                claim.instances);
       if (!claim.replay.empty()) std::cout << "  replay: " << claim.replay << "\n";
     }
-    std::cout << fmt::format("report: {} ({:.1f} s)\n", (folder / "index.md").string(), seconds);
+    std::cout << fmt::format("seed {}\nreport: {} ({:.1f} s)\n", options.seed, (folder / "index.md").string(), seconds);
   }
   return exit_success;
 }

@@ -17,10 +17,10 @@ namespace sgverify {
 
 namespace {
 
-// Size limits of generated instances: beyond them exact arithmetic would exhaust memory.
-constexpr std::int64_t max_dim = 10'000;
-constexpr std::int64_t max_samples = 10'000'000;
-constexpr std::int64_t max_values = 10'000'000;
+// Size limits of generated instances: the exact moments of 10^6 values take about a gigabyte.
+constexpr std::int64_t max_dim = 1'000;
+constexpr std::int64_t max_samples = 1'000'000;
+constexpr std::int64_t max_values = 1'000'000;
 constexpr std::int64_t max_steps = 1'000'000'000;
 
 Dataset load_dataset(const Theorem1Options& options) {
@@ -39,7 +39,7 @@ Dataset load_dataset(const Theorem1Options& options) {
   spec.dim = options.dim;
   spec.samples = options.samples;
   spec.noise = parse_rational(options.noise, "--noise");
-  if (spec.noise < 0) throw InputError("invalid --noise '" + options.noise + "': sigma must be >= 0");
+  if (spec.noise < 0 || spec.noise > 1'000'000) throw InputError("invalid --noise '" + options.noise + "': sigma must lie in [0, 1e6]");
   spec.seed = options.seed;
   return make_family_dataset(spec);
 }
@@ -122,10 +122,21 @@ Theorem1Execution execute_theorem1(const Theorem1Options& options, const std::fi
   outcome.W_star_route_difference = std::sqrt(rational_to_double((outcome.W_star - W_star_exact).squaredNorm()));
   outcome.run = run_theorem1(problem, outcome.W_star, config);
 
-  outcome.claims.push_back(decide_global_solution(outcome.run));
+  const bool hypotheses_met = theorem1_hypotheses_met(config);
+  ClaimResult solution = decide_global_solution(outcome.run, hypotheses_met);
   const auto certificate = find_nonzero_fixed_point(problem, config, outcome.run);
-  ClaimResult attraction = decide_global_attraction(outcome.run, certificate);
-  create_output_folder(folder);
+  ClaimResult attraction = decide_global_attraction(outcome.run, certificate, hypotheses_met);
+  // A numerical refutation (divergence under the theorem's hypotheses) is replayed from the
+  // trajectory trace itself.
+  const std::string trajectory_trace = (folder / "trace.jsonl").string();
+  for (ClaimResult* claim : {&solution, &attraction}) {
+    if (claim->verdict == Verdict::refuted && claim->evidence == Evidence::numerical) {
+      claim->counterexample = trajectory_trace;
+      claim->replay = invoked_program + " trace replay " + trajectory_trace;
+    }
+  }
+  outcome.claims.push_back(solution);
+  StagedFolder staged(folder, {"counterexample-", "widths.svg"});
   if (certificate) {
     Theorem1Config counter_config = config;
     counter_config.arithmetic = ArithmeticSpec{ArithmeticKind::exact, 0};
@@ -136,17 +147,17 @@ Theorem1Execution execute_theorem1(const Theorem1Options& options, const std::fi
     const Theorem1Run exact_run = run_theorem1<Rational>(problem, certificate->start.W, counter_config);
     const std::string name = "counterexample-T1.global-attraction.jsonl";
     attraction.counterexample = (folder / name).string();
-    attraction.replay = "sgverify trace replay " + attraction.counterexample;
-    write_file_atomically(folder / name, counterexample_trace_text("theorem1-counterexample", problem, counter_config, {"fixed-point", options.seed},
+    attraction.replay = invoked_program + " trace replay " + attraction.counterexample;
+    write_file_atomically(staged.path() / name, counterexample_trace_text("theorem1-counterexample", problem, counter_config, {"fixed-point", options.seed},
                                                                    certificate->start.W, attraction, exact_run));
   }
   outcome.claims.push_back(attraction);
-  write_theorem1_outputs(folder, outcome);
+  write_theorem1_outputs(staged.path(), outcome);
+  staged.commit();
   return execution;
 }
 
 int run_theorem1_command(const Theorem1Options& options) {
-  std::cerr << fmt::format("sgverify theorem1: seed {}\n", options.seed);
   const Theorem1Execution execution = execute_theorem1(options, options.out, std::cerr);
   const Theorem1Outcome& outcome = execution.outcome;
   if (options.json) {
@@ -154,7 +165,8 @@ int run_theorem1_command(const Theorem1Options& options) {
     return exit_success;
   }
   const Dataset& data = execution.problem->data;
-  std::cout << fmt::format("Theorem 1: {} (d = {}, S = {}, checksum {})\n", data.source, data.dim(), data.samples(), data.checksum());
+  std::cout << fmt::format("Theorem 1: {} (d = {}, S = {}, checksum {}), seed {}\n", data.source, data.dim(), data.samples(),
+                           data.checksum(), options.seed);
   std::cout << fmt::format("arithmetic {}, mu {}, nu {}, start {}, {} steps in {:.2f} s\n", outcome.run.arithmetic,
                            outcome.config.mu.name(), outcome.config.nu.name(), options.start, outcome.run.steps_done,
                            outcome.run.seconds);

@@ -3,6 +3,7 @@
 #include "claims/theorem1_claims.hpp"
 #include "cli/commands.hpp"
 #include "io/corollary1_trace.hpp"
+#include "io/input_error.hpp"
 #include "io/trace_reader.hpp"
 #include "numeric/rational.hpp"
 #include "proofs/theorem1.hpp"
@@ -21,10 +22,20 @@ std::string join(const nlohmann::json& list) {
   return text;
 }
 
+// Largest step counts a replay accepts: a counterexample is replayed by a few exact steps, and a
+// trajectory in exact arithmetic grows too fast for more (see the README).
+constexpr std::int64_t max_counterexample_steps = 100;
+constexpr std::int64_t max_exact_trajectory_steps = 16;
+constexpr unsigned max_replay_bits = 100'000;
+
 // Replays a counterexample to T1.global-attraction: an exact fixed point with ω ≠ 0.
 int replay_fixed_point(const LoadedTrace& trace) {
   const Theorem1Problem& problem = *trace.problem;
   Theorem1Config config = trace.config;
+  if (config.steps > max_counterexample_steps) {
+    throw InputError(fmt::format("trace records {} steps for a counterexample; a counterexample replays at most {}", config.steps,
+                                 max_counterexample_steps));
+  }
   config.arithmetic = ArithmeticSpec{ArithmeticKind::exact, 0};
   config.path = Theorem1Path::moments;
   config.record_step = nullptr;
@@ -39,7 +50,12 @@ int replay_fixed_point(const LoadedTrace& trace) {
   std::cout << fmt::format("W0 equals the exact least-squares W*: {}\n", at_solution ? "yes" : "no");
   std::cout << fmt::format("omega0 is nonzero: {}\n", omega_nonzero ? "yes" : "no");
   std::cout << fmt::format("after {} exact step(s) the state is unchanged: {}\n", config.steps, fixed ? "yes" : "no");
-  const bool reproduced = at_solution && omega_nonzero && fixed && config.steps >= 1;
+  // The trace must claim exactly what the replay shows: T1.global-attraction refuted at the exact
+  // level, with the W* it records.
+  const bool header_matches = trace.header.value("claim", "") == "T1.global-attraction" && trace.header.value("verdict", "") == "refuted" &&
+                              trace.header.value("level", "") == "exact" && trace.W_star == W_star;
+  std::cout << fmt::format("the header's claim, verdict, level and W* match the replay: {}\n", header_matches ? "yes" : "no");
+  const bool reproduced = header_matches && at_solution && omega_nonzero && fixed && config.steps >= 1;
   std::cout << (reproduced ? "reproduced: refuted (exact); omega never tends to 0 from this start\n"
                            : "NOT reproduced: the recorded verdict does not follow from this trace\n");
   return reproduced ? exit_success : exit_failure;
@@ -48,6 +64,13 @@ int replay_fixed_point(const LoadedTrace& trace) {
 // Replays a trajectory: the same run in the recorded arithmetic must record identical states.
 int replay_trajectory(const LoadedTrace& trace) {
   Theorem1Config config = trace.config;
+  if (config.arithmetic.kind == ArithmeticKind::exact && config.steps > max_exact_trajectory_steps) {
+    throw InputError(fmt::format("trace records {} exact steps; exact replays are limited to {} because bit lengths grow too fast",
+                                 config.steps, max_exact_trajectory_steps));
+  }
+  if (config.arithmetic.bits > max_replay_bits) {
+    throw InputError(fmt::format("trace records arithmetic {}; replays are limited to {} bits", config.arithmetic.name(), max_replay_bits));
+  }
   config.record_step = default_record_steps(config.steps);
   const Theorem1Run run = run_theorem1(*trace.problem, trace.W_star, config);
   std::size_t compared = 0;
@@ -83,11 +106,15 @@ int replay_audit_step(const LoadedTrace& trace) {
   set_multiprecision_bits(256);
   const proofs::StepVerdict verdict = proofs::check_step(step, instance);
   const std::string recorded = trace.header.value("verdict", "?");
+  if (trace.config.steps > max_counterexample_steps) {
+    throw InputError(fmt::format("trace records {} steps for a counterexample; a counterexample replays at most {}", trace.config.steps,
+                                 max_counterexample_steps));
+  }
   std::cout << fmt::format("claim {}: {}\n", claim, step.statement);
   std::cout << fmt::format("instance: d = {}, S = {}, mu {}, nu {}\n", instance.data.dim(), instance.data.samples(), instance.mu.name(),
                            instance.nu.name());
   std::cout << fmt::format("replayed verdict {} ({}): {}\n", to_string(verdict.verdict), to_string(verdict.evidence), verdict.detail);
-  const bool reproduced = to_string(verdict.verdict) == recorded;
+  const bool reproduced = to_string(verdict.verdict) == recorded && to_string(verdict.evidence) == trace.header.value("level", "");
   std::cout << (reproduced ? "reproduced: the recorded verdict " + recorded + " follows from this trace\n"
                            : "NOT reproduced: the trace records " + recorded + "\n");
   return reproduced ? exit_success : exit_failure;
@@ -106,8 +133,8 @@ void add_trace_options(CLI::App& command, TraceOptions& options) {
 }
 
 int run_trace_command(const TraceOptions& options) {
-  if (is_theorem2_trace(options.file)) return run_theorem2_trace(options);
   if (is_corollary1_trace(options.file)) return options.action == "replay" ? replay_corollary1_trace(options.file) : show_corollary1_trace(options.file);
+  if (is_theorem2_trace(options.file)) return run_theorem2_trace(options);
   const LoadedTrace trace = read_trace(options.file);
   if (options.action == "replay") {
     if (trace.kind == "theorem1-audit-counterexample") return replay_audit_step(trace);

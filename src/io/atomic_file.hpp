@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace sgverify {
 
@@ -11,5 +12,28 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
 
 // Creates the folder and its parents; throws InputError naming it when that fails.
 void create_output_folder(const std::filesystem::path& folder);
+
+// A command's outputs are written into a staging folder beside the destination and moved into
+// it by commit(), so a command that fails part-way (a gnuplot error, say) leaves the destination
+// as it was. commit() first removes the destination's files whose names start with one of
+// `owned_prefixes` (outputs of an earlier run that this one may not rewrite), so no stale
+// counterexample survives next to a new summary. A staging folder that was not committed is
+// removed by the destructor.
+class StagedFolder {
+ public:
+  StagedFolder(std::filesystem::path destination, std::vector<std::string> owned_prefixes);
+  ~StagedFolder();
+  StagedFolder(const StagedFolder&) = delete;
+  StagedFolder& operator=(const StagedFolder&) = delete;
+
+  const std::filesystem::path& path() const { return staging_; }
+  const std::filesystem::path& destination() const { return destination_; }
+  void commit();
+
+ private:
+  std::filesystem::path destination_, staging_;
+  std::vector<std::string> owned_prefixes_;
+  bool committed_ = false;
+};
 
 }  // namespace sgverify

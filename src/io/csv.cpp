@@ -118,8 +118,9 @@ Dataset parse_csv_dataset(const std::string& text, const std::string& name, cons
 
 Dataset read_csv_dataset(const std::filesystem::path& path, const CsvOptions& options) {
   std::error_code error;
+  if (!std::filesystem::exists(path, error)) throw InputError("cannot read data file " + path.string() + ": no such file");
   if (!std::filesystem::is_regular_file(path, error)) {
-    throw InputError("cannot read data file " + path.string() + ": no such regular file");
+    throw InputError("cannot read data file " + path.string() + ": not a regular file; pass a CSV file");
   }
   const std::uintmax_t size = std::filesystem::file_size(path, error);
   if (error || size > max_file_bytes) {

@@ -152,7 +152,9 @@ Theorem1StepSizes<T> choose_step_sizes(const Theorem1Quantities<T>& quantities, 
   const T theta = Traits::from_rational(mu_schedule.value);
   const T first = b / (norm * norm);
   const T second = mu_schedule.kind == MuSchedule::Kind::bound_derived ? T(sizes.q / (2 * norm)) : T(1 - sizes.q / 2);
-  sizes.mu = theta * Traits::minimum(first, second);
+  // NOTE: exact runs round θ·μ̄_k down to 64 significant bits, which keeps μ_k below the bound and
+  // its bit length short; the other arithmetics use θ·μ̄_k itself.
+  sizes.mu = Traits::round_down_short(theta * Traits::minimum(first, second));
   return sizes;
 }
 

@@ -27,13 +27,16 @@ MuSchedule parse_mu_schedule(const std::string& text) {
   const auto colon = text.find(':');
   const std::string kind = text.substr(0, colon);
   if (colon == std::string::npos || (kind != "fixed" && kind != "bound-derived" && kind != "bound-literal")) {
-    throw InputError("invalid --mu '" + text + "': use fixed:VALUE, bound-derived:THETA or bound-literal:THETA");
+    throw InputError("invalid --mu '" + text.substr(0, 40) + "': use fixed:VALUE, bound-derived:THETA or bound-literal:THETA");
   }
   MuSchedule schedule;
-  schedule.value = parse_rational(text.substr(colon + 1), "--mu value in '" + text + "'");
+  schedule.value = parse_rational(text.substr(colon + 1), "--mu value");
   if (kind == "fixed") {
     schedule.kind = MuSchedule::Kind::fixed;
-    if (schedule.value <= 0) throw InputError("invalid --mu '" + text + "': the learning rate must be positive");
+    // The range keeps the rate a normal double: below 1e-300 it would round to 0 or a subnormal.
+    if (schedule.value < Rational(1, boost::multiprecision::pow(boost::multiprecision::mpz_int(10), 300)) || schedule.value > 1'000'000) {
+      throw InputError("invalid --mu '" + text + "': the learning rate must lie in [1e-300, 1e6]");
+    }
     return schedule;
   }
   schedule.kind = kind == "bound-derived" ? MuSchedule::Kind::bound_derived : MuSchedule::Kind::bound_literal;
@@ -46,7 +49,9 @@ MuSchedule parse_mu_schedule(const std::string& text) {
 NuSchedule parse_nu_schedule(const std::string& text) {
   if (text == "line-search") return {true, 0};
   const Rational value = parse_rational(text, "--nu");
-  if (value <= 0) throw InputError("invalid --nu '" + text + "': use line-search or a positive learning rate");
+  if (value < Rational(1, boost::multiprecision::pow(boost::multiprecision::mpz_int(10), 300)) || value > 1'000'000) {
+    throw InputError("invalid --nu '" + text + "': use line-search or a learning rate in [1e-300, 1e6]");
+  }
   return {false, value};
 }
 

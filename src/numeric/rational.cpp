@@ -73,9 +73,13 @@ boost::multiprecision::mpz_int decimal_integer(const std::string& digits) {
   return boost::multiprecision::mpz_int(first == std::string::npos ? std::string("0") : digits.substr(first));
 }
 
-Rational parse_rational(const std::string& text, const std::string& what) {
+// The text for a message: at most 40 characters, so a hostile value cannot flood the terminal.
+std::string shortened(const std::string& text) { return text.size() <= 40 ? text : text.substr(0, 37) + "..."; }
+
+Rational parse_rational(const std::string& input, const std::string& what) {
+  const std::string text = input;
   // Bounded forms only, so that a hostile flag or file cannot make a 10^9-digit power of ten.
-  static const std::regex decimal(R"(([+-]?)(\d{1,4000})(?:\.(\d{0,4000}))?(?:[eE]([+-]?\d{1,4}))?)");
+  static const std::regex decimal(R"(([+-]?)(\d{1,4000})(?:\.(\d{0,4000}))?(?:[eE]([+-]?\d{1,12}))?)");
   static const std::regex fraction(R"(([+-]?\d{1,4000})/(\d{1,4000}))");
   std::smatch match;
   if (std::regex_match(text, match, fraction)) {
@@ -85,16 +89,18 @@ Rational parse_rational(const std::string& text, const std::string& what) {
     boost::multiprecision::mpz_int numerator_value = decimal_integer(signed_digits.substr(digits_start));
     if (negative) numerator_value = -numerator_value;
     const boost::multiprecision::mpz_int denominator_value = decimal_integer(match[2].str());
-    if (denominator_value == 0) throw InputError("invalid " + what + " '" + text + "': the denominator is 0");
+    if (denominator_value == 0) throw InputError("invalid " + what + " '" + shortened(text) + "': the denominator is 0");
     return Rational(numerator_value, denominator_value);
   }
   if (!std::regex_match(text, match, decimal)) {
-    throw InputError("invalid " + what + " '" + text + "': expected a number such as 0.25, 1e-3 or 3/7");
+    const bool too_long = text.size() > 4000;
+    throw InputError("invalid " + what + " '" + shortened(text) + "': " +
+                     (too_long ? std::string("more than 4000 digits") : std::string("expected a number such as 0.25, 1e-3 or 3/7")));
   }
   const std::string fraction_digits = match[3].str();
   long exponent = match[4].matched ? std::stol(match[4].str()) : 0;
   if (exponent > 400 || exponent < -400) {
-    throw InputError("invalid " + what + " '" + text + "': the exponent must lie in [-400, 400]");
+    throw InputError("invalid " + what + " '" + shortened(text) + "': the exponent must lie in [-400, 400]");
   }
   exponent -= static_cast<long>(fraction_digits.size());
   boost::multiprecision::mpz_int digits = decimal_integer(match[2].str() + fraction_digits);
@@ -112,6 +118,16 @@ Rational round_to_dyadic(const Rational& value, unsigned grid_bits) {
   boost::multiprecision::mpz_int rounded = numerator(magnitude) / denominator(magnitude);
   if (scaled < 0) rounded = -rounded;
   return Rational(rounded, scale);
+}
+
+Rational ScalarTraits<Rational>::round_down_short(const Rational& value) {
+  if (value <= 0) return value;
+  // value = m · 2^e with m in [2^63, 2^64): floor(value · 2^-e) / 2^-e.
+  const long exponent = static_cast<long>(msb(numerator(value))) - static_cast<long>(msb(denominator(value))) - 64;
+  const boost::multiprecision::mpz_int power = boost::multiprecision::mpz_int(1) << static_cast<unsigned>(std::labs(exponent));
+  const Rational scaled = exponent >= 0 ? Rational(value / power) : Rational(value * power);
+  const boost::multiprecision::mpz_int floor_value = numerator(scaled) / denominator(scaled);
+  return exponent >= 0 ? Rational(floor_value * power) : Rational(floor_value, power);
 }
 
 std::size_t bit_length(const Rational& value) {

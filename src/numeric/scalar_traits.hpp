@@ -61,6 +61,9 @@ struct ScalarTraits<Rational> {
   static bool is_finite(const Rational&) { return true; }
   static Rational minimum(const Rational& a, const Rational& b) { return a < b ? a : b; }
   static Vector<Rational> power_of_two_rescaled(const Vector<Rational>& v) { return v; }
+  // The largest dyadic rational with at most 64 significant bits that is ≤ value (value > 0).
+  // It keeps a step size below its bound while stopping its bit length from compounding.
+  static Rational round_down_short(const Rational& value);
 };
 
 template <>
@@ -100,6 +103,7 @@ struct ScalarTraits<Interval> {
   }
   // MPFR's exponent range (about ±2^62) makes underflow of a rescaled quantity impossible here.
   static Vector<Interval> power_of_two_rescaled(const Vector<Interval>& v) { return v; }
+  static Interval round_down_short(const Interval& value) { return value; }
   // Encloses min(a, b) for every pair of points of the two intervals.
   static Interval minimum(const Interval& a, const Interval& b) {
     const Mpfr low = lower(a) < lower(b) ? Mpfr(lower(a)) : Mpfr(lower(b));
@@ -118,6 +122,7 @@ struct FloatingTraits {
   static Decision less(const T& a, const T& b) { return a < b ? Decision::yes : Decision::no; }
   static Decision is_zero(const T& value) { return value == 0 ? Decision::yes : Decision::no; }
   static T minimum(const T& a, const T& b) { return a < b ? a : b; }
+  static T round_down_short(const T& value) { return value; }
   // v times the power of two that brings its largest entry to [1/2, 1); v itself when it is 0.
   // The scaling is exact (each entry gets its own ldexp, so subnormal entries scale too), and
   // scale-invariant ratios such as the line-search step then neither underflow nor overflow.

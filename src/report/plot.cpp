@@ -17,16 +17,17 @@ extern char** environ;
 
 namespace sgverify {
 
+std::string quote_gnuplot(const std::string& text) {
+  std::string quoted = "'";
+  // A line break would end the command, and the rest of the text would run as gnuplot code.
+  for (const char c : text) quoted += c == '\'' ? std::string("''") : c == '\n' || c == '\r' ? std::string(" ") : std::string(1, c);
+  return quoted + "'";
+}
+
 namespace {
 
 // Smallest value drawn on a log axis: well above the subnormal doubles.
 constexpr double smallest_log_value = 1e-300;
-
-std::string quote_gnuplot(const std::string& text) {
-  std::string quoted = "'";
-  for (const char c : text) quoted += c == '\'' ? std::string("''") : std::string(1, c);
-  return quoted + "'";
-}
 
 int run_gnuplot(const std::filesystem::path& script) {
   const std::string program = "gnuplot";
@@ -46,39 +47,11 @@ int run_gnuplot(const std::filesystem::path& script) {
 
 }  // namespace
 
-void plot_svg(const PlotSpec& spec, const std::filesystem::path& output) {
+void render_gnuplot_svg(const std::string& body, const std::filesystem::path& output, int width, int height) {
   const std::filesystem::path temporary_svg = output.string() + ".tmp." + std::to_string(::getpid()) + ".svg";
   const std::filesystem::path script = output.string() + ".tmp." + std::to_string(::getpid()) + ".gp";
-
-  std::string text;
-  for (std::size_t i = 0; i < spec.series.size(); ++i) {
-    text += fmt::format("$series{} << EOD\n", i);
-    const Series& series = spec.series[i];
-    for (std::size_t j = 0; j < series.x.size(); ++j) {
-      const double y = series.y[j];
-      // A log axis cannot show 0 or negative values, and gnuplot rejects subnormal ones as a
-      // range; it skips points marked "?".
-      const bool drawable = std::isfinite(y) && std::isfinite(series.x[j]) && (!spec.log_y || y > smallest_log_value) &&
-                            (!spec.log_x || series.x[j] > 0);
-      if (drawable) text += fmt::format("{:.17g} {:.17g}\n", series.x[j], y);
-      else text += fmt::format("{:.17g} ?\n", series.x[j]);
-    }
-    text += "EOD\n";
-  }
-  text += "set terminal svg size 900,520 dynamic font 'sans,12' background rgb 'white'\n";
-  text += "set output " + quote_gnuplot(temporary_svg.string()) + "\n";
-  text += "set title " + quote_gnuplot(spec.title) + " noenhanced\n";
-  text += "set xlabel " + quote_gnuplot(spec.x_label) + " noenhanced\n";
-  text += "set ylabel " + quote_gnuplot(spec.y_label) + " noenhanced\n";
-  text += "set grid\nset key outside right top noenhanced\nset format y '%.0e'\n";
-  if (spec.log_x) text += "set logscale x\n";
-  if (spec.log_y) text += "set logscale y\n";
-  text += "plot ";
-  for (std::size_t i = 0; i < spec.series.size(); ++i) {
-    if (i > 0) text += ", ";
-    text += fmt::format("$series{} using 1:2 with lines linewidth 2 title {}", i, quote_gnuplot(spec.series[i].title));
-  }
-  text += "\nunset output\n";
+  std::string text = fmt::format("set terminal svg size {},{} dynamic font 'sans,12' background rgb 'white'\n", width, height);
+  text += "set output " + quote_gnuplot(temporary_svg.string()) + "\n" + body + "\nunset output\n";
   write_file_atomically(script, text);
 
   const int status = run_gnuplot(script);
@@ -90,6 +63,48 @@ void plot_svg(const PlotSpec& spec, const std::filesystem::path& output) {
                              (status == -1 ? ": gnuplot was not found; run ./setup.sh to install it" : ": exit status " + std::to_string(status)));
   }
   std::filesystem::rename(temporary_svg, output);
+}
+
+void plot_svg(const PlotSpec& spec, const std::filesystem::path& output) {
+  std::string text;
+  std::vector<std::size_t> drawable_counts(spec.series.size(), 0);
+  for (std::size_t i = 0; i < spec.series.size(); ++i) {
+    text += fmt::format("$series{} << EOD\n", i);
+    const Series& series = spec.series[i];
+    for (std::size_t j = 0; j < series.x.size(); ++j) {
+      const double y = series.y[j];
+      // A log axis cannot show 0 or negative values, and gnuplot rejects subnormal ones as a
+      // range; it skips points marked "?".
+      const bool drawable = std::isfinite(y) && std::isfinite(series.x[j]) && (!spec.log_y || y > smallest_log_value) &&
+                            (!spec.log_x || series.x[j] > 0);
+      if (drawable) ++drawable_counts[i];
+      if (drawable) text += fmt::format("{:.17g} {:.17g}\n", series.x[j], y);
+      else text += fmt::format("{:.17g} ?\n", series.x[j]);
+    }
+    text += "EOD\n";
+  }
+  text += "set title " + quote_gnuplot(spec.title) + " noenhanced\n";
+  text += "set xlabel " + quote_gnuplot(spec.x_label) + " noenhanced\n";
+  text += "set ylabel " + quote_gnuplot(spec.y_label) + " noenhanced\n";
+  text += "set grid\nset key outside right top noenhanced\n";
+  if (spec.log_y) text += "set format y '%.0e'\n";
+  if (spec.log_x) text += "set logscale x\n";
+  if (spec.log_y) text += "set logscale y\n";
+  // gnuplot fails on a series with no drawable point, so such series are left out, and a plot
+  // with none at all shows a note instead.
+  std::vector<std::string> parts;
+  for (std::size_t i = 0; i < spec.series.size(); ++i) {
+    if (drawable_counts[i] > 0) parts.push_back(fmt::format("$series{} using 1:2 with lines linewidth 2 title {}", i, quote_gnuplot(spec.series[i].title)));
+  }
+  if (parts.empty()) {
+    text += "unset logscale\nset format y '%g'\nset xrange [0:1]\nset yrange [0:1]\n";
+    text += "set label 1 'no positive finite values to draw' at graph 0.5, 0.5 center\n";
+    parts.push_back("-1 notitle");
+  }
+  text += "plot ";
+  for (std::size_t i = 0; i < parts.size(); ++i) text += (i > 0 ? ", " : "") + parts[i];
+  text += "\n";
+  render_gnuplot_svg(text, output, 900, 520);
 }
 
 }  // namespace sgverify

@@ -68,7 +68,8 @@ std::function<bool(std::int64_t)> default_record_steps(std::int64_t steps) {
 }
 
 std::string terminal_table(const Theorem1Run& run) {
-  std::string text = fmt::format("{:>9}  {:>12}  {:>12}  {:>12}  {:>12}  {:>12}\n", "k", "loss", "||W-W*||", "||omega||", "||xi||", "||f||");
+  std::string text = run.evidence == Evidence::certified ? "norms are upper bounds of their enclosures; the loss is a midpoint\n" : "";
+  text += fmt::format("{:>9}  {:>12}  {:>12}  {:>12}  {:>12}  {:>12}\n", "k", "loss", "||W-W*||", "||omega||", "||xi||", "||f||");
   for (std::size_t i = 0; i < run.trajectory.size(); ++i) {
     const RecordedStep& step = run.trajectory[i];
     if (!is_one_two_five_step(step.k) && i + 1 != run.trajectory.size()) continue;
