@@ -135,8 +135,10 @@ DescentRun run_perturbed_descent(const QuadraticProblem& problem, const Rational
   const Eigen::Index dim = problem.H.rows();
   const Matrix<Mpfr> H = problem.H.unaryExpr([](const Rational& x) { return Mpfr(x); });
   const Vector<Mpfr> b = to_mpfr(problem.b);
+  // The step is set by the admissible ρ(δ), whatever the size of the error actually applied.
+  const Rational admissible = relative_error_bound(delta);
   const Rational curvature = curvature_bound(problem.H);
-  const Mpfr eta((1 - rho) / (curvature * (1 + rho) * (1 + rho)));
+  const Mpfr eta((1 - admissible) / (curvature * (1 + admissible) * (1 + admissible)));
   const Mpfr rho_value(rho);
   const Mpfr tangent = rho < 1 ? Mpfr(sqrt(1 - rho_value * rho_value)) : Mpfr(0);
 
@@ -144,6 +146,12 @@ DescentRun run_perturbed_descent(const QuadraticProblem& problem, const Rational
   Vector<Mpfr> g = H * x - b;
   const Mpfr g0 = g.norm();
   double worst = 1;
+  if (g0 == 0) {  // x = 0 is already the minimiser
+    run.converged = true;
+    run.gradient_steps.push_back(0);
+    run.gradient_norms.push_back(0);
+    return run;
+  }
   for (std::int64_t k = 0;; ++k) {
     const Mpfr g_norm = g.norm();
     const double relative = (g_norm / g0).convert_to<double>();
@@ -181,6 +189,7 @@ DescentRun run_perturbed_descent(const QuadraticProblem& problem, const Rational
           break;
         }
       }
+      assert(u.size() == dim);  // some coordinate vector keeps a component of norm >= sqrt((n-1)/n) off g
       e = rho_value * g_norm * (tangent * u - rho_value * unit_g);
     }
     const Vector<Mpfr> d = g + e;

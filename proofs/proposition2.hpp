@@ -69,9 +69,9 @@ enum class ErrorDirection { minimum_cosine, opposite };
 // bound_spectrum when it is certified and smaller, else trace(H).
 Rational curvature_bound(const Matrix<Rational>& H);
 
-// Gradient descent x_{k+1} = x_k − η(g_k + e_k) from x = 0 with η = (1 − ρ)/(L(1 + ρ)²) and
-// L = curvature_bound(H) ≥ ‖H‖. Then L decreases at every step, because g·d ≥ (1 − ρ)‖g‖² and
-// ‖d‖ ≤ (1 + ρ)‖g‖.
+// Gradient descent x_{k+1} = x_k − η(g_k + e_k) from x = 0 with errors ‖e_k‖ = ρ‖g_k‖, and
+// η = (1 − ρ(δ))/(L(1 + ρ(δ))²) with L = curvature_bound(H) ≥ ‖H‖. For ρ ≤ ρ(δ) the loss then
+// decreases at every step, because g·d ≥ (1 − ρ)‖g‖² and ‖d‖ ≤ (1 + ρ)‖g‖.
 // Runs in MPFR at the current default precision.
 struct DescentRun {
   Rational delta, rho;

@@ -348,7 +348,8 @@ CheckVerdict check_limit(const OrbitState& state) {
 CheckVerdict check_limit_mpfr(const ContractionMap& map, const Vector<Rational>& x0, std::int64_t steps) {
   CheckVerdict result;
   result.evidence = Evidence::numerical;
-  Vector<Mpfr> x = x0.unaryExpr([](const Rational& entry) { return Mpfr(entry); });
+  const Vector<Mpfr> start = x0.unaryExpr([](const Rational& entry) { return Mpfr(entry); });
+  Vector<Mpfr> x = start;
   const Mpfr norm0 = true_norm(x, map.norm);
   Mpfr norm = norm0;
   result.norms.push_back(norm.convert_to<double>());
@@ -362,6 +363,13 @@ CheckVerdict check_limit_mpfr(const ContractionMap& map, const Vector<Rational>&
       result.verdict = Verdict::confirmed;
       result.margin = 1 - Mpfr(norm / (norm0 * Mpfr(limit_tolerance))).convert_to<double>();
       result.detail = fmt::format("|x_n| <= {}·|x_0| at n = {} (MPFR, {} bits)", rational_to_string(limit_tolerance), n, mpfr_bits);
+      return result;
+    }
+    if (x == start) {
+      result.verdict = Verdict::refuted;
+      result.margin = -1;
+      result.detail = fmt::format("the MPFR orbit returns to x_0 != 0 at n = {}, so it is periodic{}", n,
+                                  result.applicable ? "" : " (the map does not decrease the norm along the orbit)");
       return result;
     }
   }

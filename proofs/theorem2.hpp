@@ -133,7 +133,8 @@ inline const Rational limit_tolerance(1, 100);
 inline constexpr std::size_t max_orbit_bits = 1'000'000;
 CheckVerdict check_limit(const OrbitState& state);
 
-// The same decision for a map that is not rational, in MPFR at the current default precision.
+// The same decision for any generated map, in MPFR at the current default precision: numerical,
+// and refuted only when the rounded orbit returns exactly to x₀.
 CheckVerdict check_limit_mpfr(const ContractionMap& map, const Vector<Rational>& x0, std::int64_t steps);
 
 // T2.hypothesis-at-zero: the printed hypothesis "‖f(x)‖ < ‖x‖ for every x" fails at x = 0 for
