@@ -15,7 +15,7 @@ namespace sgverify::proofs {
 
 namespace {
 
-// Precision of the descent runs; the error's construction rounds at this precision, so the
+// Precision of the descent runs. The error's construction rounds at this precision, so the
 // relative error may exceed ρ by a few units in the last place.
 constexpr unsigned descent_bits = 128;
 const double relative_error_slack = 1e-30;
@@ -69,8 +69,10 @@ CheckVerdict check_cosine_bound(const CosineState& state) {
   const Rational inner = state.g.dot(d);
   const Rational right = state.delta * state.delta * g_squared * d.squaredNorm();
   const bool holds = inner > 0 && inner * inner >= right;
-  result.margin = right == 0 ? (holds ? 1.0 : -1.0) : rational_to_double((inner * inner - right) / right) * (inner > 0 ? 1 : -1);
-  if (inner <= 0 && result.margin >= 0) result.margin = -1;
+  // Relative margin of (g·d)² over δ²‖g‖²‖d‖², and -1 when g·d ≤ 0 fails the conclusion outright.
+  if (right != 0) result.margin = rational_to_double((inner * inner - right) / right);
+  else result.margin = holds ? 1.0 : -1.0;
+  if (inner <= 0) result.margin = -1;
   result.verdict = holds ? Verdict::confirmed : Verdict::refuted;
   result.detail = fmt::format("|e|/|g| = {:.6g} against rho = {}, cos(g, g+e) = {:.17g} against delta = {}",
                               std::sqrt(rational_to_double(g_squared == 0 ? Rational(0) : Rational(e_squared / g_squared))),
@@ -96,7 +98,8 @@ CheckVerdict check_noise_bound(const NoiseState& state) {
     result.detail = "the lower-block gradient error differs from (SG - dL/dh)·dh/dtheta";
     return result;
   }
-  result.margin = bound == 0 ? (value == 0 ? 0.0 : -1.0) : rational_to_double((bound - value) / bound);
+  if (bound != 0) result.margin = rational_to_double((bound - value) / bound);
+  else if (value != 0) result.margin = -1;
   result.verdict = value <= bound ? Verdict::confirmed : Verdict::refuted;
   result.detail = fmt::format("|e·J|² = {:.6g} against (K·epsilon)² = {:.6g}", rational_to_double(value), rational_to_double(bound));
   return result;

@@ -60,7 +60,7 @@ QuadraticProblem random_quadratic(Random& random, Eigen::Index dim);
 // The least-squares loss of Theorem 1's linear regression in W: H = X̄X̄ᵀ, b = X̄yᵀ.
 QuadraticProblem regression_quadratic(const Theorem1Problem& problem);
 
-// How the error e is chosen at each step: `minimum_cosine` takes ‖e‖ = ρ‖g‖ in the direction
+// Direction of the error e at each step. `minimum_cosine` takes ‖e‖ = ρ‖g‖ in the direction
 // that minimises cos(g, g + e), e = ρ‖g‖(−ρĝ + √(1 − ρ²)u) with u ⊥ g a unit vector that turns
 // from step to step (cosine √(1 − ρ²)); `opposite` takes e = −ρg, for planted failures.
 enum class ErrorDirection { minimum_cosine, opposite };

@@ -381,8 +381,9 @@ CheckVerdict check_hypothesis_at_zero(const RationalMap& f, NormKind norm, const
   CheckVerdict result;
   const Vector<Rational> zero = Vector<Rational>::Zero(dim);
   const Rational image_at_zero = norm_measure(f(zero), norm);
-  // The literal hypothesis at x = 0 reads ‖f(0)‖ < ‖0‖ = 0; a norm is never negative.
+  // The literal hypothesis at x = 0 reads ‖f(0)‖ < ‖0‖ = 0, and a norm is never negative.
   const bool literal_holds = image_at_zero < 0;
+
   Rational worst = 1;
   std::string failure;
   for (const Vector<Rational>& x : samples) {
@@ -392,6 +393,7 @@ CheckVerdict check_hypothesis_at_zero(const RationalMap& f, NormKind norm, const
     if (1 - ratio < worst) worst = 1 - ratio;
     if (ratio >= 1 && failure.empty()) failure = fmt::format("at a sample point |f(x)|/|x| = {:.6g} >= 1", norm_from_measure(to_double(ratio), norm));
   }
+
   // Continuity and ‖f(x)‖ < ‖x‖ for x ≠ 0 force f(0) = 0.
   if (image_at_zero != 0 && failure.empty()) failure = fmt::format("f(0) != 0 (|f(0)| = {:.6g})", norm_from_measure(to_double(image_at_zero), norm));
   result.margin = to_double(worst);
@@ -452,7 +454,7 @@ CheckVerdict check_norm_preserved(const OrbitState& state) {
   CheckVerdict result;
   const Rational measure0 = norm_measure(state.x0, state.norm);
   Vector<Rational> x = state.x0;
-  Rational worst = 0;  // the most negative relative change of the norm measure
+  Rational worst = 0;  // the minimum relative change of the norm measure
   result.norms.push_back(norm_from_measure(to_double(measure0), state.norm));
   for (std::int64_t n = 1; n <= state.steps; ++n) {
     const Vector<Rational> next = state.f(x);

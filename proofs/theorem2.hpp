@@ -2,7 +2,7 @@
 // Interfaces" (ICML 2017, arXiv:1703.00522), supplementary material: if f is continuous on a
 // finite-dimensional normed space and ‖f(x)‖ < ‖x‖ for x ≠ 0, then fⁿ(x) → 0 for every x.
 //
-// This file holds the generators of strictly norm-decreasing maps, the explicit constructions
+// This file contains the generators of strictly norm-decreasing maps, the explicit constructions
 // that show each hypothesis is needed, and one checker per claim. Every checker takes a state
 // (a map, a start and a horizon) and returns a verdict record, so that a test can plant a
 // state that satisfies the claim and a perturbed one that does not.
@@ -71,7 +71,7 @@ struct ContractionMap {
   // True when the map sends rational vectors to rational vectors (every factor but `slow`).
   bool is_rational() const { return factor != Factor::slow; }
   // True when exact orbits stay short. The coordinatewise core gives each entry its own
-  // denominator; a rotation that mixes entries, or the factor 1/(1 + k‖x‖₁) that sums them,
+  // denominator. A rotation that mixes entries, or the factor 1/(1 + k‖x‖₁) that sums them,
   // then multiplies those denominators, so the bit length grows geometrically. Such maps are
   // iterated in MPFR.
   bool is_exactly_iterable() const {
@@ -93,9 +93,9 @@ Vector<Rational> generate_start(Random& random, Eigen::Index dim);
 // A map on rational vectors, as the constructions use it.
 using RationalMap = std::function<Vector<Rational>(const Vector<Rational>&)>;
 
-// The verdict of one checker on one state. `margin` is threshold minus value (negative means
-// the checked inequality fails); `applicable` is false when the state does not meet the
-// hypotheses of the claim, which the caller counts apart.
+// The verdict of one checker on one state. `margin` is threshold minus value, so a negative
+// margin means the checked inequality fails. `applicable` is false when the state does not
+// meet the hypotheses of the claim, and the caller counts such states apart.
 struct CheckVerdict {
   Verdict verdict = Verdict::inconclusive;
   Evidence evidence = Evidence::exact;
@@ -139,7 +139,7 @@ CheckVerdict check_limit_mpfr(const ContractionMap& map, const Vector<Rational>&
 
 // T2.hypothesis-at-zero: the printed hypothesis "‖f(x)‖ < ‖x‖ for every x" fails at x = 0 for
 // every f, because it reads ‖f(0)‖ < 0. Confirmed when it fails at 0 and the reading "for x ≠ 0"
-// holds at every sample point, so that this reading is the one the theorem can mean.
+// is true at every sample point, so that this reading is the one the theorem can mean.
 CheckVerdict check_hypothesis_at_zero(const RationalMap& f, NormKind norm, const std::vector<Vector<Rational>>& samples, Eigen::Index dim);
 
 // T2.needs-continuity: the orbit is strictly norm-decreasing and every ‖xₙ‖ > lower_bound > 0,

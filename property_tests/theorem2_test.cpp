@@ -1,8 +1,7 @@
 // Theorem 2 of Czarnecki et al., "Understanding Synthetic Gradients and Decoupled Neural
-// Interfaces" (ICML 2017): properties of the generated strictly norm-decreasing maps, the
-// constructions behind T2.needs-*, T2.hypothesis-at-zero and T2.no-uniform-rate, and planted
-// states for every checker (a state that satisfies the claim gives confirmed, a perturbed one
-// gives refuted).
+// Interfaces" (ICML 2017). The tests cover the generated strictly norm-decreasing maps and the
+// constructions behind T2.needs-*, T2.hypothesis-at-zero and T2.no-uniform-rate. Each checker
+// also gets a planted state that satisfies its claim (confirmed) and a perturbed one (refuted).
 #include "numeric/arithmetic.hpp"
 #include "proofs/theorem2.hpp"
 

@@ -1,6 +1,6 @@
 // sgverify theorem2: the claims of Theorem 2 of Czarnecki et al., "Understanding Synthetic
 // Gradients and Decoupled Neural Interfaces" (ICML 2017, arXiv:1703.00522), with plots of
-// ‖xₙ‖ and a replayable trace per construction; and the audits of Theorem 2 and Proposition 2
+// ‖xₙ‖ and a replayable trace per construction. Also the audits of Theorem 2 and Proposition 2
 // that `sgverify audit --proof theorem2|proposition2` runs.
 #include "cli/commands.hpp"
 #include "io/atomic_file.hpp"
@@ -17,6 +17,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 
 namespace sgverify {
@@ -83,7 +84,8 @@ void write_construction_traces(const std::filesystem::path& folder, std::vector<
   std::set<std::string> linked;
   for (const proofs::ConstructionSpec& spec : proofs::theorem2_constructions()) {
     const proofs::ConstructionCheck check = proofs::check_construction(spec.name, spec.norm, spec.x0, spec.steps);
-    const std::string name = file_stem(fmt::format("counterexample-{}-{}-{}.jsonl", spec.claim, spec.name, proofs::to_string(spec.norm)));
+    const std::string name =
+        file_stem(fmt::format("counterexample-{}-{}-{}-dim{}.jsonl", spec.claim, spec.name, proofs::to_string(spec.norm), spec.x0.size()));
     std::string text = construction_trace_header(spec, check.verdict, seed).dump() + "\n";
     // Each further line is one recorded norm, at most 200 of them, for `trace show`.
     const std::size_t stride = std::max<std::size_t>(1, check.verdict.norms.size() / 200);
@@ -292,6 +294,9 @@ int run_theorem2_trace(const TraceOptions& options) {
   const proofs::NormKind norm = proofs::parse_norm_kind(construction["norm"].get<std::string>());
   const std::int64_t steps = construction["steps"].get<std::int64_t>();
   const std::string recorded_claim = header.value("claim", "?"), recorded = header.value("verdict", "?");
+  // Replays rebuild the construction before printing, so an invalid trace prints only the error.
+  std::optional<proofs::ConstructionCheck> check;
+  if (options.action == "replay") check = proofs::check_construction(name, norm, x0, steps);
 
   std::cout << fmt::format("{} trace, format version {}\nclaim {}: recorded verdict {} ({})\n", theorem2_trace_kind, trace_format_version, recorded_claim,
                            recorded, header.value("level", "?"));
@@ -308,9 +313,10 @@ int run_theorem2_trace(const TraceOptions& options) {
     }
     return exit_success;
   }
-  const proofs::ConstructionCheck check = proofs::check_construction(name, norm, x0, steps);
-  std::cout << fmt::format("replayed claim {}: {} ({}): {}\n", check.claim, to_string(check.verdict.verdict), to_string(check.verdict.evidence), check.verdict.detail);
-  const bool reproduced = check.claim == recorded_claim && to_string(check.verdict.verdict) == recorded && check.verdict.applicable;
+  std::cout << fmt::format("replayed claim {}: {} ({}): {}\n", check->claim, to_string(check->verdict.verdict), to_string(check->verdict.evidence),
+                           check->verdict.detail);
+  const bool reproduced = check->claim == recorded_claim && to_string(check->verdict.verdict) == recorded &&
+                          to_string(check->verdict.evidence) == header.value("level", "") && check->verdict.applicable;
   std::cout << (reproduced ? "reproduced: the recorded verdict " + recorded + " follows from this trace\n"
                            : "NOT reproduced: the trace records " + recorded_claim + " " + recorded + "\n");
   return reproduced ? exit_success : exit_failure;
