@@ -793,6 +793,8 @@ Theorem2Outcome run_theorem2_claims(std::uint64_t seed, std::int64_t instances) 
       "|x_n| <= {}·|x_0| within {} steps (the longest took {}); {} maps (phi = (1+|x|)/(1+2|x|), or the coordinatewise core under a rotation or with "
       "phi = 1/(1+k|x|_1), whose exact bit lengths grow geometrically) were iterated in MPFR at {} bits.",
       limit_all.size(), rational_to_string(limit_tolerance), limit_horizon, longest, mpfr_instances, mpfr_bits);
+  // NOTE: a refuted T2.limit instance (an exact cycle) is reported with its detail but gets no
+  // trace, because generated maps are not serialized; only the constructions have traces.
   outcome.claims.push_back(combine("T2.limit", limit_all, limit_summary));
   outcome.claims.push_back(combine("T2.limit-rational-maps", limit_rational,
                                    fmt::format("{} maps iterated in rationals, every step exact: each orbit decreased strictly and reached |x_n| <= {}·|x_0| "

@@ -1,6 +1,7 @@
 // The sgverify subcommands. Each one validates every flag value before it writes anything.
 #pragma once
 
+#include "data/families.hpp"
 #include "report/theorem1_report.hpp"
 
 #include <CLI/CLI.hpp>
@@ -42,6 +43,12 @@ void add_theorem1_options(CLI::App& command, Theorem1Options& options);
 
 // The same text as the options would have on a command line, for reports.
 std::string theorem1_command_line(const Theorem1Options& options);
+
+// Validate the flag values without computing anything, and throw InputError on the first
+// invalid one: the run settings (all but the start state and the record schedule), and the
+// synthetic family that --family, --dim, --samples and --noise describe.
+Theorem1Config theorem1_config_from_options(const Theorem1Options& options);
+FamilySpec family_spec_from_options(const Theorem1Options& options);
 
 // Builds the problem, runs it, decides the claims and writes every output into `folder`.
 // `log` receives progress lines. Throws InputError on bad input before writing anything.
