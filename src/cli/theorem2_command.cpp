@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -168,6 +169,22 @@ std::string proposition2_outputs(const proofs::Proposition2Outcome& outcome, con
   return text;
 }
 
+// The claim ids of each audit, to reject an unknown --claim before any computation.
+const std::vector<std::string>& audit_claim_ids(const std::string& proof) {
+  static const std::vector<std::string> theorem2{"T2.limit", "T2.limit-rational-maps", "T2.hypothesis-at-zero", "T2.needs-continuity",
+                                                 "T2.needs-strictness", "T2.needs-finite-dimension", "T2.no-uniform-rate"};
+  static const std::vector<std::string> proposition2{"P2.cosine-bound", "P2.noise-bound", "P2.convergence"};
+  return proof == "theorem2" ? theorem2 : proposition2;
+}
+
+void check_claim_id(const std::string& proof, const std::string& id) {
+  const std::vector<std::string>& ids = audit_claim_ids(proof);
+  if (id.empty() || std::find(ids.begin(), ids.end(), id) != ids.end()) return;
+  std::string known;
+  for (const std::string& name : ids) known += (known.empty() ? "" : ", ") + name;
+  throw InputError("unknown --claim '" + id + "' for --proof " + proof + ": use one of " + known);
+}
+
 std::vector<ClaimResult> select_claim(std::vector<ClaimResult> claims, const std::string& id) {
   if (id.empty()) return claims;
   std::string known;
@@ -233,6 +250,7 @@ std::vector<ClaimResult> execute_second_batch_audit(const AuditOptions& options,
   if (options.instances < 1 || options.instances > max_theorem2_instances) {
     throw InputError(fmt::format("invalid --instances {}: use 1 to {}", options.instances, max_theorem2_instances));
   }
+  check_claim_id(options.proof, options.claim);
   const auto started = std::chrono::steady_clock::now();
   std::string title, body;
   std::vector<ClaimResult> claims;
