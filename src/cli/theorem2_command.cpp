@@ -96,7 +96,7 @@ void write_construction_traces(const std::filesystem::path& folder, std::vector<
       for (ClaimResult& claim : claims) {
         if (claim.id != spec.claim) continue;
         claim.counterexample = (folder / name).string();
-        claim.replay = "sgverify trace replay " + claim.counterexample;
+        claim.replay = invoked_program + " trace replay " + claim.counterexample;
       }
     }
   }
