@@ -68,7 +68,7 @@ void draw_figure6(const std::filesystem::path& output, const proofs::SgTrajector
   body += "EOD\n";
   body += "set multiplot layout 1,2 title 'Figure 6: an SG creates critical points that L(a, b) = sum |a x_i + b| does not have' noenhanced\n";
   body += "set title 'L(a, b) on x = {-2, -1, 1, 2}' noenhanced\nset xlabel 'a'\nset ylabel 'b'\n";
-  body += "set view map\nset pm3d map\nset isosamples 120, 120\nset palette rgb 33,13,10\nset xrange [-2:2]\nset yrange [-2:2]\n";
+  body += "set view map\nset pm3d map\nset isosamples 60, 60\nset palette rgb 33,13,10\nset xrange [-2:2]\nset yrange [-2:2]\n";
   body += "set arrow 1 from -2,0,0 to 2,0,0 nohead front linewidth 3 linecolor rgb 'white'\n";
   body += "set arrow 2 from -2,-2,0 to 2,2,0 nohead front dashtype 2 linewidth 1.5 linecolor rgb 'white'\n";
   body += "set arrow 3 from -2,2,0 to 2,-2,0 nohead front dashtype 2 linewidth 1.5 linecolor rgb 'white'\n";
