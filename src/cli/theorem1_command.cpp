@@ -25,6 +25,12 @@ constexpr std::int64_t max_steps = 1'000'000'000;
 
 Dataset load_dataset(const Theorem1Options& options) {
   if (!options.data_file.empty()) return read_csv_dataset(options.data_file, CsvOptions{options.standardize, default_grid_bits});
+  return make_family_dataset(family_spec_from_options(options));
+}
+
+}  // namespace
+
+FamilySpec family_spec_from_options(const Theorem1Options& options) {
   if (options.standardize) throw InputError("--standardize applies to --data FILE only; remove it or pass --data");
   FamilySpec spec;
   spec.family = parse_family(options.family);
@@ -41,10 +47,22 @@ Dataset load_dataset(const Theorem1Options& options) {
   spec.noise = parse_rational(options.noise, "--noise");
   if (spec.noise < 0 || spec.noise > 1'000'000) throw InputError("invalid --noise '" + options.noise + "': sigma must lie in [0, 1e6]");
   spec.seed = options.seed;
-  return make_family_dataset(spec);
+  return spec;
 }
 
-}  // namespace
+Theorem1Config theorem1_config_from_options(const Theorem1Options& options) {
+  Theorem1Config config;
+  config.arithmetic = parse_arithmetic(options.arithmetic);
+  config.mu = parse_mu_schedule(options.mu);
+  config.nu = parse_nu_schedule(options.nu);
+  parse_start(options.start);
+  config.path = options.path.empty() ? default_path(config.arithmetic) : parse_path(options.path);
+  if (options.steps < 0 || options.steps > max_steps) {
+    throw InputError(fmt::format("invalid --steps {}: use 0 to {}", options.steps, max_steps));
+  }
+  config.steps = options.steps;
+  return config;
+}
 
 void add_theorem1_options(CLI::App& command, Theorem1Options& options) {
   command.add_option("--family", options.family, "Synthetic data family: linear, noisy, random or regression")->capture_default_str();
@@ -85,16 +103,8 @@ std::string theorem1_command_line(const Theorem1Options& options) {
 
 Theorem1Execution execute_theorem1(const Theorem1Options& options, const std::filesystem::path& folder, std::ostream& log) {
   // Validate every value before computing or writing anything.
-  Theorem1Config config;
-  config.arithmetic = parse_arithmetic(options.arithmetic);
-  config.mu = parse_mu_schedule(options.mu);
-  config.nu = parse_nu_schedule(options.nu);
+  Theorem1Config config = theorem1_config_from_options(options);
   const Start start = parse_start(options.start);
-  config.path = options.path.empty() ? default_path(config.arithmetic) : parse_path(options.path);
-  if (options.steps < 0 || options.steps > max_steps) {
-    throw InputError(fmt::format("invalid --steps {}: use 0 to {}", options.steps, max_steps));
-  }
-  config.steps = options.steps;
   Theorem1Execution execution;
   execution.problem = std::make_unique<Theorem1Problem>(load_dataset(options));
   const Theorem1Problem& problem = *execution.problem;

@@ -93,7 +93,13 @@ LoadedTrace read_trace(const std::filesystem::path& path) {
   if (std::filesystem::file_size(path, error) > max_trace_bytes || error) throw InputError("cannot read trace " + name + ": larger than 1 GiB");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError("cannot read trace " + name + ": permission denied or unreadable");
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  return parse_trace(contents.str(), name);
+}
 
+LoadedTrace parse_trace(const std::string& text, const std::string& name) {
+  std::istringstream in(text);
   LoadedTrace trace;
   std::string line;
   std::size_t line_number = 0;

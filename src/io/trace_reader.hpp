@@ -18,6 +18,10 @@ struct LoadedTrace {
   RowVector<Rational> W_star;
 };
 
+// Throws InputError on a missing, unreadable or malformed trace.
 LoadedTrace read_trace(const std::filesystem::path& path);
+
+// The same, from text already in memory; `name` stands for the file in messages.
+LoadedTrace parse_trace(const std::string& text, const std::string& name);
 
 }  // namespace sgverify
