@@ -161,4 +161,20 @@ bool is_theorem2_trace(const std::filesystem::path& path);
 int run_theorem2_trace(const TraceOptions& options);
 int run_main_job(const RunOptions& options);
 
+struct Table2Options {
+  bool quick = false;
+  std::int64_t datasets = 0;  // 0: the preset's value
+  std::vector<std::string> rows;
+  std::int64_t threads = 2;
+  std::uint64_t seed = 1;
+  std::int64_t width = 10;
+  std::string placement = "every";
+  std::int64_t max_steps = 0;  // 0: the preset's value
+  std::string out = "sgverify-out/table2";
+  bool json = false;
+};
+
+void add_table2_options(CLI::App& command, Table2Options& options);
+int run_table2_command(const Table2Options& options);
+
 }  // namespace sgverify

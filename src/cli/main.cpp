@@ -43,6 +43,10 @@ int main(int argc, char** argv) {
       app.add_subcommand("critical-points", "Appendix B: critical points that an SG adds to L(a, b) = sum |a x_i + b|, and Figure 6");
   add_critical_points_options(*critical_points, critical_points_options);
 
+  Table2Options table2_options;
+  CLI::App* table2 = app.add_subcommand("table2", "Appendix D, Table 2: synthetic gradients against backpropagation on the artificial data sets");
+  add_table2_options(*table2, table2_options);
+
   TraceOptions trace_options;
   CLI::App* trace = app.add_subcommand("trace", "Show or replay a trace written by another command");
   add_trace_options(*trace, trace_options);
@@ -65,6 +69,7 @@ int main(int argc, char** argv) {
     if (critical_points->parsed()) return run_critical_points_command(critical_points_options);
     if (audit->parsed()) return run_audit_command(audit_options);
     if (theorem2->parsed()) return run_theorem2_command(theorem2_options);
+    if (table2->parsed()) return run_table2_command(table2_options);
   } catch (const InputError& error) {
     std::cerr << "sgverify: " << error.what() << "\n";
     return exit_bad_input;
