@@ -34,8 +34,9 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 // estimate of the time left.
 double step_cost(const Table2Settings& settings, const Table2Cell& cell) {
   const double input = static_cast<double>(cell.dim + 1);
-  const double data = cell.loss == Table2Loss::log ? 4.0 * input * static_cast<double>(cell.samples()) : 2.0 * input * input;
-  const double layers = cell.deep ? 4.0 * settings.hidden_layers * static_cast<double>(settings.width * settings.width) * input : 0.0;
+  const double width = static_cast<double>(settings.width);
+  const double data = cell.loss == Table2Loss::log ? 2.0 * input * static_cast<double>(cell.samples()) : 2.0 * input * input;
+  const double layers = cell.deep ? width * input * input + settings.hidden_layers * (8.0 * width * width * width + 4.0 * width * input) : 0.0;
   return data + layers;
 }
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <type_traits>
@@ -36,16 +37,40 @@ T softmax_residual(const Matrix<T>& logits, const Matrix<T>& targets, Matrix<T>&
   }
 }
 
+// Mean log loss of two softmax outputs, and B = mean r x̄ᵀ, B_Y = mean r yᵀ. Only the logit
+// difference d = f_1 − f_2 matters: ℓ = softplus(d) − t_1 d and r = (σ(d) − t_1)·(1, −1), so one
+// pass over the samples computes d and one more computes B, half the work of a general softmax.
+template <class T>
+T two_class_log_loss(const Matrix<T>& F, const Table2Data<T>& data, Matrix<T>& B, Matrix<T>& B_y) {
+  if constexpr (std::is_floating_point_v<T>) {
+    const RowVector<T> difference = (F.row(0) - F.row(1)) * data.X;
+    RowVector<T> residual(difference.size());
+    T total = 0;
+    for (Eigen::Index s = 0; s < difference.size(); ++s) {
+      const T d = difference(s);
+      const T softplus = std::max(d, T(0)) + std::log1p(std::exp(-std::abs(d)));
+      total += softplus - data.t(0, s) * d;
+      residual(s) = std::exp(d - softplus) - data.t(0, s);  // σ(d) = exp(d − softplus(d))
+    }
+    const T count = T(static_cast<long>(data.samples()));
+    const RowVector<T> first = residual * data.X.transpose() / count;
+    const RowVector<T> first_y = residual * data.Y.transpose() / count;
+    B.resize(2, first.size());
+    B.row(0) = first;
+    B.row(1) = -first;
+    B_y.resize(2, first_y.size());
+    B_y.row(0) = first_y;
+    B_y.row(1) = -first_y;
+    return total / count;
+  } else {
+    assert(false && "the log loss needs a floating-point scalar");
+    return T(0);
+  }
+}
+
 // The lowest layer trained through SG module `module`: the one above the next lower SG.
 int first_layer_of_module(const Table2Architecture& architecture, std::size_t module) {
   return module == 0 ? 1 : architecture.sg_layers[module - 1] + 1;
-}
-
-// Returns a M_iᵀ for the prefix products M (M_0 = I is stored empty).
-template <class T>
-Matrix<T> times_prefix_transpose(const Matrix<T>& a, const std::vector<Matrix<T>>& M, int i) {
-  if (i == 0) return a;
-  return a * M[static_cast<std::size_t>(i)].transpose();
 }
 
 }  // namespace
@@ -99,22 +124,14 @@ Table2Gradients<T> compute_table2_gradients(const Table2Data<T>& data, const Tab
   const int L = architecture.layers();
   const bool with_sg = !architecture.sg_layers.empty();
   const Eigen::Index constant = data.constant_row();
+  const auto W = [&](int i) -> const Matrix<T>& { return params.W[static_cast<std::size_t>(i - 1)]; };
+  const auto at = [](int i) { return static_cast<std::size_t>(i); };
 
-  // Prefix products M_i = W_i⋯W_1 and, for the SG moments, M_i xx and M_i xy.
-  // M_0 = I is never multiplied out: M_1 = W_1, and a product with M_0ᵀ is the matrix itself.
-  std::vector<Matrix<T>> M{Matrix<T>()};
-  std::vector<Matrix<T>> Mxx{data.xx}, Mxy{data.xy};
-  for (int i = 1; i <= L; ++i) {
-    const Matrix<T>& W = params.W[static_cast<std::size_t>(i - 1)];
-    M.push_back(i == 1 ? W : Matrix<T>(W * M.back()));
-    if (with_sg) {
-      Mxx.push_back(W * Mxx.back());
-      Mxy.push_back(W * Mxy.back());
-    }
-  }
-
+  // Suffix products P_i = W_L⋯W_{i+1} (P_L = I is stored empty) and F = P_0.
+  std::vector<Matrix<T>> P(at(L + 1));
+  for (int i = L; i >= 1; --i) P[at(i - 1)] = i == L ? W(L) : Matrix<T>(P[at(i)] * W(i));
   Table2Gradients<T> result;
-  result.end_to_end = M.back();
+  result.end_to_end = P[0];
   const Matrix<T>& F = result.end_to_end;
 
   // B = mean r x̄ᵀ and B_Y = mean r yᵀ.
@@ -124,6 +141,8 @@ Table2Gradients<T> compute_table2_gradients(const Table2Data<T>& data, const Tab
     result.loss = (Fxx * F.transpose()).trace() - T(2) * (F * data.xt).trace() + data.tt;
     B = T(2) * (Fxx - data.xt.transpose());
     B_y = T(2) * (F * data.xy - data.ty);
+  } else if (F.rows() == 2) {
+    result.loss = two_class_log_loss(F, data, B, B_y);
   } else {
     Matrix<T> residual;
     result.loss = softmax_residual<T>(Matrix<T>(F * data.X), data.t, residual);
@@ -132,39 +151,48 @@ Table2Gradients<T> compute_table2_gradients(const Table2Data<T>& data, const Tab
     B_y = residual * data.Y.transpose() / count;
   }
 
-  // δ_i = mean (∂ℓ/∂h_i) x̄ᵀ and its label counterpart, from the output down.
-  std::vector<Matrix<T>> delta(static_cast<std::size_t>(L + 1)), delta_y(static_cast<std::size_t>(L + 1));
-  delta[static_cast<std::size_t>(L)] = B;
-  delta_y[static_cast<std::size_t>(L)] = B_y;
-  result.true_gradient.resize(static_cast<std::size_t>(L));
-  for (int i = L; i >= 1; --i) {
-    const Matrix<T>& W = params.W[static_cast<std::size_t>(i - 1)];
-    result.true_gradient[static_cast<std::size_t>(i - 1)] = times_prefix_transpose(delta[static_cast<std::size_t>(i)], M, i - 1);
-    if (i > 1) {
-      delta[static_cast<std::size_t>(i - 1)] = W.transpose() * delta[static_cast<std::size_t>(i)];
-      delta_y[static_cast<std::size_t>(i - 1)] = W.transpose() * delta_y[static_cast<std::size_t>(i)];
-    }
+  // ∂L/∂W_i = P_iᵀ B M_{i-1}ᵀ = P_iᵀ v_{i-1}ᵀ with v_i = M_i Bᵀ carried upward: O(o·d_i·d_{i-1}) a layer.
+  result.true_gradient.resize(at(L));
+  Matrix<T> v = B.transpose();
+  for (int i = 1; i <= L; ++i) {
+    result.true_gradient[at(i - 1)] = i == L ? Matrix<T>(v.transpose()) : Matrix<T>(P[at(i)].transpose() * v.transpose());
+    v = Matrix<T>(W(i) * v);
   }
-
   result.sg_gradient = result.true_gradient;
+  if (!with_sg) return result;
+
+  // Moments of the activations, carried upward: Σ_i = M_i xx M_iᵀ, the cross moment
+  // W_i Σ_{i-1} = M_i xx M_{i-1}ᵀ, μ_i = mean h_i and K_i = mean h_i yᵀ (index i; Σ_0 = xx).
+  std::vector<Matrix<T>> sigma{data.xx}, cross{Matrix<T>()}, mu{Matrix<T>(data.xx.col(constant))}, K{data.xy};
+  std::vector<Matrix<T>> M_transposed_B{B.transpose()};  // M_i Bᵀ, for ∂E_j/∂C
+  for (int i = 1; i <= L; ++i) {
+    cross.push_back(W(i) * sigma.back());
+    sigma.push_back(cross.back() * W(i).transpose());
+    mu.push_back(W(i) * mu.back());
+    K.push_back(W(i) * K.back());
+    M_transposed_B.push_back(W(i) * M_transposed_B.back());
+  }
+  const Matrix<T> mean_label = data.xy.row(constant).transpose();  // mean y
+
   for (std::size_t module = 0; module < architecture.sg_layers.size(); ++module) {
     const int j = architecture.sg_layers[module];
-    const auto at = static_cast<std::size_t>(j);
     const SgModule<T>& sg = params.sg[module];
-    // A = mean ĝ x̄ᵀ and A_Y = mean ĝ yᵀ.
-    const Matrix<T> A = sg.C * Mxx[at] + sg.c * data.xx.row(constant) + sg.D * data.xy.transpose();
-    const Matrix<T> A_y = sg.C * Mxy[at] + sg.c * data.xy.row(constant) + sg.D * data.yy;
-    const Matrix<T> error = A - delta[at];
+    // ∂E_j/∂C = mean (ĝ − g) h_jᵀ = C Σ_j + c μ_jᵀ + D K_jᵀ − P_jᵀ B M_jᵀ, and likewise for c and D
+    // with mean ĝ = C μ_j + c + D mean y and mean g = P_jᵀ B e_1.
+    const Matrix<T> P_transposed = j == L ? Matrix<T>::Identity(F.rows(), F.rows()) : Matrix<T>(P[at(j)].transpose());
     SgModule<T> gradient;
-    gradient.C = error * M[at].transpose();
-    gradient.c = error.col(constant);
-    gradient.D = A_y - delta_y[at];
+    gradient.C = sg.C * sigma[at(j)] + sg.c * mu[at(j)].transpose() + sg.D * K[at(j)].transpose() - P_transposed * M_transposed_B[at(j)].transpose();
+    gradient.c = sg.C * mu[at(j)] + sg.c + sg.D * mean_label - P_transposed * B.col(constant);
+    gradient.D = sg.C * K[at(j)] + sg.c * mean_label.transpose() + sg.D * data.yy - P_transposed * B_y;
     result.sg_loss_gradient.push_back(std::move(gradient));
 
-    Matrix<T> alpha = A;
+    // Layer i of the block: Q_iᵀ (C Q_i W_i Σ_{i-1} + c μ_{i-1}ᵀ + D K_{i-1}ᵀ) with Q_i = W_j⋯W_{i+1}.
+    Matrix<T> Q;  // empty while Q_i = I
     for (int i = j; i >= first_layer_of_module(architecture, module); --i) {
-      result.sg_gradient[static_cast<std::size_t>(i - 1)] = times_prefix_transpose(alpha, M, i - 1);
-      alpha = Matrix<T>(params.W[static_cast<std::size_t>(i - 1)].transpose() * alpha);
+      const Matrix<T> through = Q.size() == 0 ? cross[at(i)] : Matrix<T>(Q * cross[at(i)]);
+      const Matrix<T> pushed = sg.C * through + sg.c * mu[at(i - 1)].transpose() + sg.D * K[at(i - 1)].transpose();
+      result.sg_gradient[at(i - 1)] = Q.size() == 0 ? pushed : Matrix<T>(Q.transpose() * pushed);
+      Q = Q.size() == 0 ? W(i) : Matrix<T>(Q * W(i));
     }
   }
   return result;

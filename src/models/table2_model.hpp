@@ -14,15 +14,15 @@
 // is trained on the prediction of the lowest SG at or above it (ĝ pushed through ∂h_j/∂W_i).
 // Layers above every SG get the true gradient.
 //
-// The structured path never forms a hidden activation per sample. With M_i = W_i⋯W_1 (so
-// h_i = M_i x̄), δ_i = mean (∂ℓ/∂h_i) x̄ᵀ and the mean moments xx = mean x̄x̄ᵀ, xy = mean x̄yᵀ,
-//     ∂L/∂W_i = δ_i M_{i-1}ᵀ,        δ_{i-1} = W_iᵀ δ_i,        δ_L = B = mean r x̄ᵀ,
-//     A_j = mean ĝ x̄ᵀ = C M_j xx + c mean(x̄)ᵀ + D xyᵀ,   and the same recursion from A_j for
-//     the SG-trained layers,
-//     ∂E_j/∂C = (A_j − δ_j) M_jᵀ,   ∂E_j/∂c = (A_j − δ_j) e_1,   ∂E_j/∂D = mean (ĝ − g) yᵀ,
-// where e_1 selects the constant coordinate. For MSE, B = 2(F xx − mean t x̄ᵀ) with F = M_L, so a
-// step costs O(L·w²·(k+1)) whatever the sample count; for log loss only the logits F x̄ and B need
-// one pass over the samples.
+// The structured path never forms a hidden activation per sample. With P_i = W_L⋯W_{i+1},
+// M_i = W_i⋯W_1 (so h_i = M_i x̄), the mean moments xx = mean x̄x̄ᵀ, xy = mean x̄yᵀ and
+// B = mean r x̄ᵀ (for MSE, B = 2(F xx − mean t x̄ᵀ) with F = P_0):
+//     ∂L/∂W_i = P_iᵀ B M_{i-1}ᵀ,   with M_{i-1}Bᵀ carried upward layer by layer,
+//     ∂E_j/∂C = C Σ_j + c μ_jᵀ + D K_jᵀ − P_jᵀ B M_jᵀ,
+// where Σ_j = M_j xx M_jᵀ, μ_j = mean h_j and K_j = mean h_j yᵀ are carried upward too, and the
+// SG-driven gradient of W_i is Q_iᵀ (C Q_i W_i Σ_{i-1} + c μ_{i-1}ᵀ + D K_{i-1}ᵀ) with
+// Q_i = W_j⋯W_{i+1}. For MSE a step costs O(w²(k+1) + L·w³) for hidden width w, whatever the
+// sample count; the log loss adds one pass over the samples for the logits F x̄ and B.
 #pragma once
 
 #include "numeric/scalar_traits.hpp"
