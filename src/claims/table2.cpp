@@ -45,6 +45,13 @@ Table2Data<double> to_double_data(const Dataset& dataset, Table2Loss loss) {
   return make_table2_data<double>(dataset.X.unaryExpr(convert), dataset.y.unaryExpr(convert), loss);
 }
 
+// The part of the end-to-end map F that the loss sees: F itself for MSE, and the logit difference
+// F_1 − F_2 for the two-class softmax, which ignores any vector added to both rows.
+Matrix<double> decision_map(const Matrix<double>& F, Table2Loss loss) {
+  if (loss == Table2Loss::log && F.rows() == 2) return F.row(0) - F.row(1);
+  return F;
+}
+
 Table2Pair train_pair(const Table2Settings& settings, const Table2Cell& cell, const Dataset& dataset, int index) {
   const auto started = Clock::now();
   const Table2Architecture architecture = table2_architecture(settings, cell);
@@ -60,7 +67,8 @@ Table2Pair train_pair(const Table2Settings& settings, const Table2Cell& cell, co
   pair.backprop = train_table2(data, architecture, start, false, settings.adam, settings.rule);
   pair.synthetic = train_table2(data, architecture, start, true, settings.adam, settings.rule);
   pair.difference = pair.synthetic.final_loss - pair.backprop.final_loss;
-  pair.map_distance = (pair.synthetic.end_to_end - pair.backprop.end_to_end).norm() / pair.backprop.end_to_end.norm();
+  const Matrix<double> backprop_map = decision_map(pair.backprop.end_to_end, cell.loss);
+  pair.map_distance = (decision_map(pair.synthetic.end_to_end, cell.loss) - backprop_map).norm() / backprop_map.norm();
   pair.different = pair.backprop.converged && pair.synthetic.converged &&
                    (pair.map_distance > settings.different_map || std::abs(pair.difference) > settings.different_loss);
   pair.seconds = seconds_since(started);

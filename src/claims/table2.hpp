@@ -50,8 +50,8 @@ struct Table2Settings {
   AdamSettings adam;
   StoppingRule rule;
   // A pair in which both runs converged is marked as a different solution when the end-to-end
-  // maps differ by more than this fraction of the backpropagation map (Frobenius norms) or the
-  // final losses differ by more than different_loss.
+  // maps (for log loss, the logit differences) differ by more than this fraction of the
+  // backpropagation map (Frobenius norms) or the final losses differ by more than different_loss.
   double different_map = 0.05;
   double different_loss = 1e-4;
 };
@@ -63,7 +63,7 @@ struct Table2Pair {
   std::uint64_t data_seed = 0;
   TrainingRun backprop, synthetic;
   double difference = 0;    // SG final loss minus backpropagation final loss
-  double map_distance = 0;  // ‖F_sg − F_bp‖ / ‖F_bp‖
+  double map_distance = 0;  // ‖F_sg − F_bp‖ / ‖F_bp‖, with F the map the loss sees
   bool different = false;
   double seconds = 0;
 };
