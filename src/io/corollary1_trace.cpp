@@ -37,10 +37,14 @@ Matrix<Rational> matrix_from_json(const nlohmann::json& json, const std::string&
   if (rows < 0 || cols < 0 || rows > max_trace_dimension || cols > max_trace_dimension || json["entries"].size() != static_cast<std::size_t>(rows)) {
     throw InputError(fmt::format("{}: invalid size {} x {}", where, rows, cols));
   }
-  Matrix<Rational> matrix(rows, cols);
+  // Check every row's length before allocating, so that short rows cannot request rows x cols rationals.
   for (std::int64_t i = 0; i < rows; ++i) {
     const nlohmann::json& row = json["entries"][static_cast<std::size_t>(i)];
     if (!row.is_array() || row.size() != static_cast<std::size_t>(cols)) throw InputError(fmt::format("{}: row {} must hold {} entries", where, i + 1, cols));
+  }
+  Matrix<Rational> matrix(rows, cols);
+  for (std::int64_t i = 0; i < rows; ++i) {
+    const nlohmann::json& row = json["entries"][static_cast<std::size_t>(i)];
     for (std::int64_t k = 0; k < cols; ++k) {
       const nlohmann::json& entry = row[static_cast<std::size_t>(k)];
       if (!entry.is_string()) throw InputError(fmt::format("{}: entry ({}, {}) must be a string such as \"3/8\"", where, i + 1, k + 1));

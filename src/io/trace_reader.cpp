@@ -68,6 +68,14 @@ Dataset dataset_from_json(const nlohmann::json& instance, const std::string& whe
 
   const nlohmann::json& columns = field(instance, "X", where);
   if (!columns.is_array() || columns.size() != static_cast<std::size_t>(samples)) throw InputError(where + ": 'X' must hold S samples");
+  // Check every sample's length before allocating the d x S matrix, so that a few bytes of short
+  // lists cannot request 10^7 rationals.
+  for (std::int64_t s = 0; s < samples; ++s) {
+    const nlohmann::json& column = columns[static_cast<std::size_t>(s)];
+    if (!column.is_array() || column.size() != static_cast<std::size_t>(dim)) {
+      throw InputError(fmt::format("{} sample {}: expected a list of {} numbers as strings", where, s + 1, dim));
+    }
+  }
   data.X.resize(dim, samples);
   for (std::int64_t s = 0; s < samples; ++s) {
     data.X.col(s) = rational_list<Vector<Rational>>(columns[static_cast<std::size_t>(s)], static_cast<std::size_t>(dim),
