@@ -45,8 +45,8 @@ Table2Data<double> to_double_data(const Dataset& dataset, Table2Loss loss) {
   return make_table2_data<double>(dataset.X.unaryExpr(convert), dataset.y.unaryExpr(convert), loss);
 }
 
-// The part of the end-to-end map F that the loss sees: F itself for MSE, and the logit difference
-// F_1 − F_2 for the two-class softmax, which ignores any vector added to both rows.
+// The part of the end-to-end map F that the loss depends on: F itself for MSE, and the logit
+// difference F_1 − F_2 for the two-class softmax, which ignores any vector added to both rows.
 Matrix<double> decision_map(const Matrix<double>& F, Table2Loss loss) {
   if (loss == Table2Loss::log && F.rows() == 2) return F.row(0) - F.row(1);
   return F;
@@ -102,7 +102,8 @@ std::string format_duration(double seconds) {
 }
 
 // Decides a claim "every cell satisfies `holds`": refuted by a cell that fails with every run
-// converged, inconclusive when the failing cells all have capped runs, confirmed otherwise.
+// converged, confirmed when every cell satisfies it with every run converged, and inconclusive
+// otherwise, because a capped run's loss may still change.
 ClaimResult decide_over_cells(const std::vector<const Table2CellResult*>& cells, std::string id, std::string statement,
                               const std::function<bool(const Table2CellResult&)>& holds,
                               const std::function<double(const Table2CellResult&)>& value, double threshold) {
@@ -111,11 +112,14 @@ ClaimResult decide_over_cells(const std::vector<const Table2CellResult*>& cells,
   claim.statement = std::move(statement);
   claim.evidence = Evidence::numerical;
   claim.threshold = threshold;
-  std::vector<std::string> refuting, undecided;
+  std::vector<std::string> refuting, undecided, capped;
   for (const Table2CellResult* cell : cells) {
     claim.instances += static_cast<std::int64_t>(cell->pairs.size());
     claim.worst_value = std::max(claim.worst_value, value(*cell));
-    if (holds(*cell)) continue;
+    if (holds(*cell)) {
+      if (cell->capped > 0) capped.push_back(cell->cell.id());
+      continue;
+    }
     (cell->capped == 0 ? refuting : undecided).push_back(cell->cell.id());
   }
   const auto join = [](const std::vector<std::string>& ids) {
@@ -132,6 +136,9 @@ ClaimResult decide_over_cells(const std::vector<const Table2CellResult*>& cells,
   } else if (!undecided.empty()) {
     claim.verdict = Verdict::inconclusive;
     claim.detail = "fails on " + join(undecided) + ", where some runs hit the step cap, so the gap may still close";
+  } else if (!capped.empty()) {
+    claim.verdict = Verdict::inconclusive;
+    claim.detail = "holds on every cell, but some runs of " + join(capped) + " hit the step cap, so their final losses are not known";
   } else {
     claim.verdict = Verdict::confirmed;
     claim.detail = fmt::format("holds on all {} cells", cells.size());

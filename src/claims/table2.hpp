@@ -49,9 +49,9 @@ struct Table2Settings {
   SgPlacement placement = SgPlacement::every;
   AdamSettings adam;
   StoppingRule rule;
-  // A pair in which both runs converged is marked as a different solution when the end-to-end
-  // maps (for log loss, the logit differences) differ by more than this fraction of the
-  // backpropagation map (Frobenius norms) or the final losses differ by more than different_loss.
+  // A pair in which both runs converged is a different solution when the end-to-end maps (for log
+  // loss, the logit differences) differ by more than this fraction of the backpropagation map in
+  // Frobenius norm. It is also one when the final losses differ by more than different_loss.
   double different_map = 0.05;
   double different_loss = 1e-4;
 };
@@ -63,7 +63,7 @@ struct Table2Pair {
   std::uint64_t data_seed = 0;
   TrainingRun backprop, synthetic;
   double difference = 0;    // SG final loss minus backpropagation final loss
-  double map_distance = 0;  // ‖F_sg − F_bp‖ / ‖F_bp‖, with F the map the loss sees
+  double map_distance = 0;  // ‖F_sg − F_bp‖ / ‖F_bp‖, with F the part of the map that the loss depends on
   bool different = false;
   double seconds = 0;
 };

@@ -12,7 +12,7 @@ namespace sgverify {
 // Stop at step t (a multiple of `window`, t ≥ 2·window) when |L(t) − L(t − window)| ≤ tolerance,
 // or after max_steps steps. The loss is recorded every `record_every` steps for the curves.
 // NOTE: the rule looks at the loss only, so a long plateau (a deep linear network near a saddle)
-// also stops a run; "converged" means the loss stalled, not that the gradient vanished.
+// also stops a run. "Converged" means that the loss stalled, not that the gradient vanished.
 struct StoppingRule {
   std::int64_t window = 1000;
   double tolerance = 1e-7;
