@@ -110,7 +110,7 @@ struct Theorem1Config {
   ConvergenceTolerances tolerances;
   // Steps kept in the recorded trajectory (always including 0 and the last step).
   std::function<bool(std::int64_t step)> record_step;
-  // Called every 1024 steps with the step reached; it decides itself whether to print.
+  // Called every 16 steps with the step reached; it decides itself whether to print.
   std::function<void(std::int64_t step)> progress;
 };
 
