@@ -85,6 +85,10 @@ std::vector<Table2CellResult> run_table2(const Table2Settings& settings, const s
 // The seed of data set `index` of a family and dimension: shared by every model and loss.
 std::uint64_t table2_data_seed(std::uint64_t seed, Family family, Eigen::Index dim, int index);
 
+// Whether a cell's mean difference is within max(1e-4, 2 standard errors) of the paper's entry,
+// the test of the claim D.table2-paper-values.
+bool agrees_with_paper(const Table2CellResult& result);
+
 // The claims decided on the results (see the .cpp for each statement and tolerance).
 std::vector<ClaimResult> decide_table2_claims(const std::vector<Table2CellResult>& results, const Table2Settings& settings);
 
