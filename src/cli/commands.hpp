@@ -175,6 +175,9 @@ struct Table2Options {
 };
 
 void add_table2_options(CLI::App& command, Table2Options& options);
+// Runs the table and writes its outputs into `folder`; prints the table when `print` is set.
+std::vector<ClaimResult> execute_table2(const Table2Options& options, const std::filesystem::path& folder, std::ostream& log,
+                                        bool print);
 int run_table2_command(const Table2Options& options);
 
 }  // namespace sgverify

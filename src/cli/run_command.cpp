@@ -203,6 +203,13 @@ int run_main_job(const RunOptions& options) {
     for (const ClaimResult& claim : execute_audit(second, folder / proof, std::cerr)) by_claim[claim.id].push_back(claim);
   }
 
+  // Table 2 in its reduced preset: a smoke test whose claims stay inconclusive while runs are capped.
+  Table2Options table2_options;
+  table2_options.quick = true;
+  table2_options.seed = options.seed;
+  std::cerr << fmt::format("[table2] sgverify table2 --quick --seed {}\n", options.seed);
+  for (const ClaimResult& claim : execute_table2(table2_options, folder / "table2", std::cerr, false)) by_claim[claim.id].push_back(claim);
+
   std::vector<ClaimResult> combined;
   for (const auto& [id, results] : by_claim) combined.push_back(combine_results(results));
 
@@ -236,7 +243,8 @@ int run_main_job(const RunOptions& options) {
   }
   index += "\nAppendix A: [critic report](critic/report.md). Appendix B: [critical-points report](critical-points/report.md). "
            "Theorem 2: [report](theorem2/report.md). Proposition 2: [audit](proposition2/report.md). Corollary 1: "
-           "[audit](corollary1/report.md).\n";
+           "[audit](corollary1/report.md). Table 2 (reduced preset): [report](table2/report.md); the full table is "
+           "reports/table2/.\n";
   index += "\n## Figure 6\n\n![Figure 6](critical-points/figure6.svg)\n";
   index += "\n## Convergence plots\n\n";
   for (const DefaultRun& run : runs) index += fmt::format("### {0}\n\n![{0}]({0}/convergence.svg)\n\n", run.name);

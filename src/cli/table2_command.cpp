@@ -187,16 +187,17 @@ Table2Settings table2_settings(const Table2Options& options) {
   return settings;
 }
 
-int run_table2_command(const Table2Options& options) {
+std::vector<ClaimResult> execute_table2(const Table2Options& options, const std::filesystem::path& folder_path, std::ostream& log,
+                                        bool print) {
   const Table2Settings settings = table2_settings(options);
-  const std::filesystem::path folder = options.out;
+  const std::filesystem::path folder = folder_path;
   create_output_folder(folder.parent_path().empty() ? std::filesystem::path(".") : folder.parent_path());
   StagedFolder staged(folder, {"curves-"});
 
   const auto started = std::chrono::steady_clock::now();
-  std::cerr << fmt::format("sgverify table2: {} cells, {} data sets each, {} threads, step cap {}\n", settings.cells.size(),
+  log << fmt::format("sgverify table2: {} cells, {} data sets each, {} threads, step cap {}\n", settings.cells.size(),
                            settings.datasets, settings.threads, settings.rule.max_steps);
-  const std::vector<Table2CellResult> results = run_table2(settings, [](const std::string& line) { std::cerr << line << "\n"; });
+  const std::vector<Table2CellResult> results = run_table2(settings, [&log](const std::string& line) { log << line << "\n"; });
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const std::vector<ClaimResult> claims = decide_table2_claims(results, settings);
 
@@ -255,14 +256,20 @@ int run_table2_command(const Table2Options& options) {
   write_file_atomically(staged.path() / "report.md", report);
   staged.commit();
 
+  if (!print) return claims;
   if (options.json) {
     std::cout << summary.dump(2) << "\n";
-    return exit_success;
+    return claims;
   }
   std::cout << cell_table(results);
   for (const ClaimResult& claim : claims)
     std::cout << fmt::format("{:<26} {:<12} {:<10} {}\n", claim.id, to_string(claim.verdict), to_string(claim.evidence), claim.detail);
   std::cout << fmt::format("{:.1f} s; report: {}\n", seconds, (folder / "report.md").string());
+  return claims;
+}
+
+int run_table2_command(const Table2Options& options) {
+  execute_table2(options, options.out, std::cerr, true);
   return exit_success;
 }
 
