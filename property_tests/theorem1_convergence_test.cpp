@@ -87,7 +87,7 @@ TEST_CASE("noisy data has no nonzero-omega fixed point") {
   }));
 }
 
-TEST_CASE("T1.global-solution and T1.global-attraction hold numerically on noisy data") {
+TEST_CASE("T1.global-solution and T1.global-attraction hold numerically on noisy data", "[long]") {
   // Finite-horizon, double-precision evidence only: the verdicts are `numerical`.
   REQUIRE(rc::check("from the paper's start and from random starts, W reaches W* and omega reaches 0", [](std::uint64_t seed) {
     const int dim = *rc::gen::inRange(1, 4);
