@@ -99,7 +99,7 @@ TEST_CASE("P2.noise-bound: error through the Jacobian") {
   }));
 }
 
-TEST_CASE("P2.convergence: adversarial error on quadratics") {
+TEST_CASE("P2.convergence: adversarial error on quadratics", "[long]") {
   set_multiprecision_bits(128);
   REQUIRE(rc::check("descent with |e| = ((1 - delta)/(1 + delta))|g| at the smallest cosine converges", [] {
     Random random(*rc::gen::arbitrary<std::uint64_t>());
