@@ -60,14 +60,8 @@ ExactStep compute_step(const AuditInstance& instance) {
   step.mu = sizes.mu;
 
   // The library's step from (W_k, ω_k): both updates use p_k.
-  Theorem1Config config;
-  config.arithmetic = ArithmeticSpec{ArithmeticKind::exact, 0};
-  config.path = Theorem1Path::moments;
-  config.mu = instance.mu;
-  config.nu = instance.nu;
-  config.start = Theorem1Start{instance.W, instance.omega};
-  config.steps = 1;
-  config.record_step = [](std::int64_t) { return false; };
+  Theorem1Config config = exact_step_config(Theorem1Start{instance.W, instance.omega}, instance.mu, instance.nu);
+  config.record_step = [](std::int64_t) { return false; };  // only the states are needed
   const Theorem1Run run = run_theorem1<Rational>(problem, instance.W, config);
   step.W_next = run.final_W;
   step.omega_next = run.final_omega;

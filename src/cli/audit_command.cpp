@@ -23,13 +23,7 @@ constexpr std::int64_t max_instances = 10'000'000;
 std::string write_counterexample(const std::filesystem::path& folder, const proofs::ClaimAudit& audit, std::uint64_t seed) {
   const proofs::AuditInstance& instance = *audit.counterexample;
   const Theorem1Problem problem(instance.data);
-  Theorem1Config config;
-  config.arithmetic = ArithmeticSpec{ArithmeticKind::exact, 0};
-  config.path = Theorem1Path::moments;
-  config.mu = instance.mu;
-  config.nu = instance.nu;
-  config.start = Theorem1Start{instance.W, instance.omega};
-  config.steps = 1;
+  const Theorem1Config config = exact_step_config(Theorem1Start{instance.W, instance.omega}, instance.mu, instance.nu);
   const RowVector<Rational> W_star = least_squares_weights_exact(problem, instance.W);
   const Theorem1Run run = run_theorem1<Rational>(problem, W_star, config);
   const bool fixed_point = audit.result.id == global_attraction_id;

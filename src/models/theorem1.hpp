@@ -144,6 +144,10 @@ struct Theorem1Run {
   double seconds = 0;
 };
 
+// A configuration of `steps` exact steps from `start` along the moments path, recording every step:
+// the form in which counterexamples and proof steps are checked.
+Theorem1Config exact_step_config(const Theorem1Start& start, const MuSchedule& mu, const NuSchedule& nu, std::int64_t steps = 1);
+
 // Runs the iteration in scalar T. Declared for Rational, Interval, Mpfr, double and long
 // double, each instantiated in its own source file.
 template <class T>

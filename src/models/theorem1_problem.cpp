@@ -143,6 +143,17 @@ Theorem1Start make_start(const Theorem1Problem& problem, Start start, std::uint6
   return result;
 }
 
+Theorem1Config exact_step_config(const Theorem1Start& start, const MuSchedule& mu, const NuSchedule& nu, std::int64_t steps) {
+  Theorem1Config config;
+  config.arithmetic = ArithmeticSpec{ArithmeticKind::exact, 0};
+  config.path = Theorem1Path::moments;
+  config.mu = mu;
+  config.nu = nu;
+  config.start = start;
+  config.steps = steps;
+  return config;
+}
+
 Theorem1Run run_theorem1(const Theorem1Problem& problem, const RowVector<Rational>& W_star, const Theorem1Config& config) {
   return visit_arithmetic(config.arithmetic, [&]<class T>() { return run_theorem1<T>(problem, W_star, config); });
 }
