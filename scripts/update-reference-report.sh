@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerate reports/reference/: the verdicts (summary.json) and index.md of the default main job.
 # Run it from the top of the checkout after building, and commit the result whenever a verdict
-# changes on purpose; the test `reference_verdicts_unchanged` compares every run against it.
+# changes on purpose. The test `reference_verdicts_unchanged` compares every run against it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
