@@ -7,6 +7,7 @@
 #include "numeric/rational.hpp"
 
 #include <fmt/format.h>
+#include <mpfr.h>
 
 #include <algorithm>
 #include <atomic>
@@ -250,6 +251,9 @@ std::vector<Table2CellResult> run_table2(const Table2Settings& settings, const s
     for (int t = 0; t < thread_count; ++t)
       workers.emplace_back([&] {
         for (std::size_t job = next++; job < count; job = next++) work(job);
+        // The data generators use MPFR, which caches constants such as pi per thread. A thread
+        // that ends without freeing that cache leaks it.
+        mpfr_free_cache2(MPFR_FREE_LOCAL_CACHE);
       });
     for (std::thread& worker : workers) worker.join();
   };
