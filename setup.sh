@@ -6,6 +6,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 
+# clang 14 with its libFuzzer runtime and llvm-symbolizer for the sanitizer build (.ci/sanitize.sh).
 # Boost 1.81 rather than Debian's default 1.74: 1.81 contains the upstream fixes for Eigen's
 # NumTraits of multiprecision types and for rationals inside Eigen matrices.
 packages=(
@@ -13,6 +14,7 @@ packages=(
   libeigen3-dev libboost1.81-dev libgmp-dev libmpfr-dev libmpfi-dev
   librapidcheck-dev catch2 nlohmann-json3-dev libcli11-dev libfmt-dev libbenchmark-dev
   gnuplot-nox
+  clang-14 libclang-rt-14-dev llvm-14
 )
 
 sudo_cmd=()

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Build the libFuzzer targets with clang in build-fuzz/ and run each one for SECONDS seconds,
-# one after another, on a copy of its seed corpus in build-fuzz/corpus/<target>/.
+# Build the libFuzzer targets in build-asan/ (CMake preset asan: clang, ASan, UBSan) and run each
+# one for SECONDS seconds, one after another, on a copy of its seed corpus in
+# build-asan/corpus/<target>/. ./setup.sh installs clang.
 # Usage: fuzz/run.sh SECONDS [TARGET...]   (targets: fuzz_csv fuzz_trace fuzz_flags)
-# Environment: JOBS (build parallelism, default 2), FUZZ_SETUP=1 to install clang first.
+# Environment: JOBS (build parallelism, default 2).
 # Exit status: 0 when no target found anything, 1 when one did (its crash-* or leak-* file is in
-# build-fuzz/findings/<target>/), 2 on a usage error.
+# build-asan/findings/<target>/), 2 on a usage error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,10 +18,9 @@ shift
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then targets=(fuzz_csv fuzz_trace fuzz_flags); fi
 
-if [ "${FUZZ_SETUP:-0}" = 1 ]; then ./fuzz/setup.sh; fi
-build=build-fuzz
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
-  -DSGVERIFY_FUZZ=ON -DSGVERIFY_TESTS=OFF >/dev/null
+build=build-asan
+cmake --preset asan >/dev/null
+export ASAN_SYMBOLIZER_PATH=${ASAN_SYMBOLIZER_PATH:-/usr/bin/llvm-symbolizer-14}
 cmake --build "$build" -j"${JOBS:-2}" --target "${targets[@]}"
 
 # Seeds that are too large to commit: a trace whose first sample is a 10^6-digit rational,
