@@ -90,6 +90,37 @@ else
 fi
 "$sgverify" trace replay "$work/realizable/trace.jsonl" >/dev/null 2>&1 || { echo "FAIL: trajectory replay failed"; failures=$((failures + 1)); }
 
+# A trace field of the wrong JSON type gets one message and exit status 2, with nothing on
+# standard output, from both trace show and trace replay.
+expect_trace_rejected() {
+  local fragment=$1 action=$2 file=$3
+  "$sgverify" trace "$action" "$file" >"$work/stdout" 2>"$work/stderr"
+  local status=$?
+  if [ "$status" -ne 2 ]; then
+    echo "FAIL: exit status $status, expected 2: trace $action $(basename "$file")"; failures=$((failures + 1))
+  elif ! grep -qF -- "$fragment" "$work/stderr"; then
+    echo "FAIL: message lacks '$fragment': trace $action $(basename "$file")"; cat "$work/stderr"; failures=$((failures + 1))
+  elif [ -s "$work/stdout" ] || [ "$(wc -l <"$work/stderr")" -ne 1 ]; then
+    echo "FAIL: output beyond one message: trace $action $(basename "$file")"; failures=$((failures + 1))
+  fi
+}
+counterexamples=$(dirname "$0")/counterexamples
+printf '{"kind":5}\n' >"$work/kind-number.jsonl"
+sed '1s/"claim":"T1.global-attraction"/"claim":5/' "$counterexamples/T1-global-attraction.jsonl" >"$work/claim-number.jsonl"
+sed '1s/"format":"sgverify-trace"/"format":7/' "$counterexamples/T2-needs-strictness-isometry-l2-dim2.jsonl" >"$work/t2-format-number.jsonl"
+sed '3s/"norm":[0-9.e+-]*/"norm":"large"/' "$counterexamples/T2-needs-strictness-isometry-l2-dim2.jsonl" >"$work/t2-norm-string.jsonl"
+sed '1s/"level":"exact"/"level":[]/' "$counterexamples/C1-gate-iff-literal.jsonl" >"$work/c1-level-list.jsonl"
+expect_trace_rejected "missing field 'format'" show "$work/kind-number.jsonl"
+expect_trace_rejected "field 'claim' must be a string" show "$work/claim-number.jsonl"
+expect_trace_rejected "field 'claim' must be a string" replay "$work/claim-number.jsonl"
+expect_trace_rejected "field 'format' must be a string" show "$work/t2-format-number.jsonl"
+expect_trace_rejected "line 3: field 'norm' must be a number" show "$work/t2-norm-string.jsonl"
+expect_trace_rejected "field 'level' must be a string" replay "$work/c1-level-list.jsonl"
+if [ -s "$work/good/trace.jsonl" ]; then
+  sed '2s/"loss":[0-9.e+-]*/"loss":"high"/' "$work/good/trace.jsonl" >"$work/loss-string.jsonl"
+  expect_trace_rejected "step 1: field 'loss' must be a number" show "$work/loss-string.jsonl"
+fi
+
 # critical-points draws Figure 6 as a complete SVG file, and every claim of appendices A and B is exact.
 "$sgverify" critical-points --starts 3 --steps 300 --out "$work/figure" >/dev/null 2>&1 ||
   { echo "FAIL: critical-points failed"; failures=$((failures + 1)); }

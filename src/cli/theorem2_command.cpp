@@ -5,6 +5,7 @@
 #include "cli/commands.hpp"
 #include "io/atomic_file.hpp"
 #include "io/input_error.hpp"
+#include "io/json_fields.hpp"
 #include "io/trace.hpp"
 #include "numeric/rational.hpp"
 #include "proofs/proposition2.hpp"
@@ -280,21 +281,18 @@ std::vector<ClaimResult> execute_second_batch_audit(const AuditOptions& options,
 }
 
 bool is_theorem2_trace(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::string line;
-  if (!in || !std::getline(in, line)) return false;
-  const nlohmann::json header = nlohmann::json::parse(line, nullptr, false);
-  return header.is_object() && header.value("kind", "") == theorem2_trace_kind;
+  return trace_kind(path) == theorem2_trace_kind;
 }
 
 int run_theorem2_trace(const TraceOptions& options) {
-  std::ifstream in(options.file);
-  std::string line;
-  std::getline(in, line);
-  const nlohmann::json header = nlohmann::json::parse(line, nullptr, false);
+  const nlohmann::json header = read_trace_header(options.file);
   const std::string where = options.file + ", header";
-  if (!header.is_object() || header.value("format", "") != "sgverify-trace") throw InputError(where + ": not an sgverify trace");
-  if (header.value("version", -1) != trace_format_version) throw InputError(where + ": unsupported trace format version");
+  if (string_field(header, "format", where) != "sgverify-trace") throw InputError(where + ": not an sgverify trace");
+  const std::int64_t version = integer_field(header, "version", where);
+  if (version != trace_format_version) {
+    throw InputError(fmt::format("{}: trace format version {} is not supported; this sgverify reads version {}", where, version,
+                                 trace_format_version));
+  }
   if (!header.contains("construction") || !header["construction"].is_object()) throw InputError(where + ": missing field 'construction'");
   const nlohmann::json& construction = header["construction"];
   for (const char* field : {"name", "norm"})
@@ -311,30 +309,40 @@ int run_theorem2_trace(const TraceOptions& options) {
   const std::string name = construction["name"].get<std::string>();
   const proofs::NormKind norm = proofs::parse_norm_kind(construction["norm"].get<std::string>());
   const std::int64_t steps = construction["steps"].get<std::int64_t>();
-  const std::string recorded_claim = header.value("claim", "?"), recorded = header.value("verdict", "?");
+  const std::string recorded_claim = optional_string_field(header, "claim", "?", where);
+  const std::string recorded = optional_string_field(header, "verdict", "?", where);
+  const std::string recorded_level = optional_string_field(header, "level", "?", where);
   // Replays rebuild the construction before printing, so an invalid trace prints only the error.
   std::optional<proofs::ConstructionCheck> check;
   if (options.action == "replay") check = proofs::check_construction(name, norm, x0, steps);
 
-  std::cout << fmt::format("{} trace, format version {}\nclaim {}: recorded verdict {} ({})\n", theorem2_trace_kind, trace_format_version, recorded_claim,
-                           recorded, header.value("level", "?"));
-  std::cout << fmt::format("construction {} under {}, start ({}), {} steps\n", name, proofs::to_string(norm), [&] {
-    std::string text;
-    for (Eigen::Index i = 0; i < x0.size(); ++i) text += (i == 0 ? "" : ", ") + rational_to_string(x0(i));
-    return text;
+  std::string text = fmt::format("{} trace, format version {}\nclaim {}: recorded verdict {} ({})\n", theorem2_trace_kind, trace_format_version,
+                                 recorded_claim, recorded, recorded_level);
+  text += fmt::format("construction {} under {}, start ({}), {} steps\n", name, proofs::to_string(norm), [&] {
+    std::string start;
+    for (Eigen::Index i = 0; i < x0.size(); ++i) start += (i == 0 ? "" : ", ") + rational_to_string(x0(i));
+    return start;
   }(), steps);
   if (options.action != "replay") {
-    std::cout << header.value("detail", "") << "\n";
-    while (std::getline(in, line)) {
+    // Shown only once every step has been read, so a malformed step prints only its error.
+    text += optional_string_field(header, "detail", "", where) + "\n";
+    std::ifstream in(options.file);
+    std::string line;
+    std::getline(in, line);  // the header, read above
+    for (int line_number = 2; std::getline(in, line); ++line_number) {
       const nlohmann::json step = nlohmann::json::parse(line, nullptr, false);
-      if (step.is_object()) std::cout << fmt::format("{:>9}  {:>24.17g}\n", step.value("n", std::int64_t{-1}), step.value("norm", 0.0));
+      if (!step.is_object()) continue;
+      const std::string step_where = fmt::format("{}, line {}", options.file, line_number);
+      text += fmt::format("{:>9}  {:>24.17g}\n", optional_integer_field(step, "n", -1, step_where), optional_number_field(step, "norm", 0.0, step_where));
     }
+    std::cout << text;
     return exit_success;
   }
+  std::cout << text;
   std::cout << fmt::format("replayed claim {}: {} ({}): {}\n", check->claim, to_string(check->verdict.verdict), to_string(check->verdict.evidence),
                            check->verdict.detail);
   const bool reproduced = check->claim == recorded_claim && to_string(check->verdict.verdict) == recorded &&
-                          to_string(check->verdict.evidence) == header.value("level", "") && check->verdict.applicable;
+                          to_string(check->verdict.evidence) == recorded_level && check->verdict.applicable;
   std::cout << (reproduced ? "reproduced: the recorded verdict " + recorded + " follows from this trace\n"
                            : "NOT reproduced: the trace records " + recorded_claim + " " + recorded + "\n");
   return reproduced ? exit_success : exit_failure;

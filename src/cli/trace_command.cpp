@@ -4,6 +4,7 @@
 #include "cli/commands.hpp"
 #include "io/corollary1_trace.hpp"
 #include "io/input_error.hpp"
+#include "io/json_fields.hpp"
 #include "io/trace_reader.hpp"
 #include "numeric/rational.hpp"
 #include "proofs/theorem1.hpp"
@@ -44,16 +45,18 @@ int replay_fixed_point(const LoadedTrace& trace) {
   const bool at_solution = W_star == config.start.W;
   const bool omega_nonzero = !config.start.omega.isZero();
   const bool fixed = run.final_W == config.start.W && run.final_omega == config.start.omega;
-  std::cout << fmt::format("claim {}: recorded verdict {} ({})\n", trace.header.value("claim", "?"), trace.header.value("verdict", "?"),
-                           trace.header.value("level", "?"));
+  const std::string where = trace.name + ", header";
+  const std::string claim = optional_string_field(trace.header, "claim", "?", where);
+  const std::string recorded = optional_string_field(trace.header, "verdict", "?", where);
+  const std::string level = optional_string_field(trace.header, "level", "?", where);
+  std::cout << fmt::format("claim {}: recorded verdict {} ({})\n", claim, recorded, level);
   std::cout << fmt::format("start W = ({}), omega = ({})\n", join(trace.header["parameters"]["W0"]), join(trace.header["parameters"]["omega0"]));
   std::cout << fmt::format("W0 equals the exact least-squares W*: {}\n", at_solution ? "yes" : "no");
   std::cout << fmt::format("omega0 is nonzero: {}\n", omega_nonzero ? "yes" : "no");
   std::cout << fmt::format("after {} exact step(s) the state is unchanged: {}\n", config.steps, fixed ? "yes" : "no");
   // The trace must claim exactly what the replay shows: T1.global-attraction refuted at the exact
   // level, with the W* it records.
-  const bool header_matches = trace.header.value("claim", "") == "T1.global-attraction" && trace.header.value("verdict", "") == "refuted" &&
-                              trace.header.value("level", "") == "exact" && trace.W_star == W_star;
+  const bool header_matches = claim == "T1.global-attraction" && recorded == "refuted" && level == "exact" && trace.W_star == W_star;
   std::cout << fmt::format("the header's claim, verdict, level and W* match the replay: {}\n", header_matches ? "yes" : "no");
   const bool reproduced = header_matches && at_solution && omega_nonzero && fixed && config.steps >= 1;
   std::cout << (reproduced ? "reproduced: refuted (exact); omega never tends to 0 from this start\n"
@@ -77,7 +80,8 @@ int replay_trajectory(const LoadedTrace& trace) {
   for (const RecordedStep& step : run.trajectory) {
     if (compared >= trace.steps.size()) break;
     const nlohmann::json& recorded = trace.steps[compared];
-    const bool same = recorded.value("k", std::int64_t{-1}) == step.k && recorded.value("W", nlohmann::json()) == nlohmann::json(step.W) &&
+    const std::string where = fmt::format("{}, step {}", trace.name, compared + 1);
+    const bool same = optional_integer_field(recorded, "k", -1, where) == step.k && recorded.value("W", nlohmann::json()) == nlohmann::json(step.W) &&
                       recorded.value("omega", nlohmann::json()) == nlohmann::json(step.omega);
     if (!same) {
       std::cout << fmt::format("NOT reproduced: recorded step {} differs from the replayed step {}\n", compared + 1, step.k);
@@ -95,7 +99,8 @@ int replay_trajectory(const LoadedTrace& trace) {
 
 // Replays a failing proof step: the step's check on the recorded state must give the recorded verdict.
 int replay_audit_step(const LoadedTrace& trace) {
-  const std::string claim = trace.header.value("claim", "");
+  const std::string where = trace.name + ", header";
+  const std::string claim = optional_string_field(trace.header, "claim", "", where);
   const proofs::ProofStep& step = proofs::find_theorem1_step(claim);
   proofs::AuditInstance instance;
   instance.data = trace.problem->data;
@@ -105,7 +110,8 @@ int replay_audit_step(const LoadedTrace& trace) {
   instance.nu = trace.config.nu;
   set_multiprecision_bits(256);
   const proofs::StepVerdict verdict = proofs::check_step(step, instance);
-  const std::string recorded = trace.header.value("verdict", "?");
+  const std::string recorded = optional_string_field(trace.header, "verdict", "?", where);
+  const std::string recorded_level = optional_string_field(trace.header, "level", "", where);
   if (trace.config.steps > max_counterexample_steps) {
     throw InputError(fmt::format("trace records {} steps for a counterexample; a counterexample replays at most {}", trace.config.steps,
                                  max_counterexample_steps));
@@ -114,7 +120,7 @@ int replay_audit_step(const LoadedTrace& trace) {
   std::cout << fmt::format("instance: d = {}, S = {}, mu {}, nu {}\n", instance.data.dim(), instance.data.samples(), instance.mu.name(),
                            instance.nu.name());
   std::cout << fmt::format("replayed verdict {} ({}): {}\n", to_string(verdict.verdict), to_string(verdict.evidence), verdict.detail);
-  const bool reproduced = to_string(verdict.verdict) == recorded && to_string(verdict.evidence) == trace.header.value("level", "");
+  const bool reproduced = to_string(verdict.verdict) == recorded && to_string(verdict.evidence) == recorded_level;
   std::cout << (reproduced ? "reproduced: the recorded verdict " + recorded + " follows from this trace\n"
                            : "NOT reproduced: the trace records " + recorded + "\n");
   return reproduced ? exit_success : exit_failure;
@@ -140,23 +146,30 @@ int run_trace_command(const TraceOptions& options) {
     if (trace.kind == "theorem1-audit-counterexample") return replay_audit_step(trace);
     return trace.kind == "theorem1-counterexample" ? replay_fixed_point(trace) : replay_trajectory(trace);
   }
+  // The whole text is built before any of it is printed, so a malformed field prints only its error.
   const Dataset& data = trace.problem->data;
   const nlohmann::json& parameters = trace.header["parameters"];
-  std::cout << fmt::format("{} trace, format version {}\n", trace.kind, trace_format_version);
+  std::string text = fmt::format("{} trace, format version {}\n", trace.kind, trace_format_version);
+  const std::string where = trace.name + ", header";
   if (trace.header.contains("claim")) {
-    std::cout << fmt::format("claim {}: {} ({})\n{}\n", trace.header.value("claim", "?"), trace.header.value("verdict", "?"),
-                             trace.header.value("level", "?"), trace.header.value("detail", ""));
+    text += fmt::format("claim {}: {} ({})\n{}\n", optional_string_field(trace.header, "claim", "?", where),
+                        optional_string_field(trace.header, "verdict", "?", where), optional_string_field(trace.header, "level", "?", where),
+                        optional_string_field(trace.header, "detail", "", where));
   }
-  std::cout << fmt::format("instance: {} (d = {}, S = {}, checksum {})\n", data.source, data.dim(), data.samples(), data.checksum());
-  std::cout << fmt::format("arithmetic {}, path {}, mu {}, nu {}, start {}, seed {}, steps {}\n", trace.config.arithmetic.name(),
-                           to_string(trace.config.path), trace.config.mu.name(), trace.config.nu.name(), trace.parameters.start_kind,
-                           trace.parameters.seed, trace.config.steps);
-  std::cout << fmt::format("W0 = ({})\nomega0 = ({})\nW* = ({})\n", join(parameters["W0"]), join(parameters["omega0"]), join(trace.header["W_star"]));
-  std::cout << fmt::format("{:>9}  {:>12}  {:>12}  {:>12}  {:>12}\n", "k", "loss", "||W-W*||", "||omega||", "||xi||");
-  for (const nlohmann::json& step : trace.steps) {
-    std::cout << fmt::format("{:>9}  {:>12.5e}  {:>12.5e}  {:>12.5e}  {:>12.5e}\n", step.value("k", std::int64_t{-1}), step.value("loss", 0.0),
-                             step.value("weights_error", 0.0), step.value("omega_norm", 0.0), step.value("xi_norm", 0.0));
+  text += fmt::format("instance: {} (d = {}, S = {}, checksum {})\n", data.source, data.dim(), data.samples(), data.checksum());
+  text += fmt::format("arithmetic {}, path {}, mu {}, nu {}, start {}, seed {}, steps {}\n", trace.config.arithmetic.name(),
+                      to_string(trace.config.path), trace.config.mu.name(), trace.config.nu.name(), trace.parameters.start_kind,
+                      trace.parameters.seed, trace.config.steps);
+  text += fmt::format("W0 = ({})\nomega0 = ({})\nW* = ({})\n", join(parameters["W0"]), join(parameters["omega0"]), join(trace.header["W_star"]));
+  text += fmt::format("{:>9}  {:>12}  {:>12}  {:>12}  {:>12}\n", "k", "loss", "||W-W*||", "||omega||", "||xi||");
+  for (std::size_t i = 0; i < trace.steps.size(); ++i) {
+    const nlohmann::json& step = trace.steps[i];
+    const std::string step_where = fmt::format("{}, step {}", trace.name, i + 1);
+    const auto number = [&](const char* name) { return optional_number_field(step, name, 0.0, step_where); };
+    text += fmt::format("{:>9}  {:>12.5e}  {:>12.5e}  {:>12.5e}  {:>12.5e}\n", optional_integer_field(step, "k", -1, step_where),
+                        number("loss"), number("weights_error"), number("omega_norm"), number("xi_norm"));
   }
+  std::cout << text;
   return exit_success;
 }
 

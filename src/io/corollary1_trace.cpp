@@ -1,13 +1,13 @@
 #include "io/corollary1_trace.hpp"
 
 #include "io/input_error.hpp"
+#include "io/json_fields.hpp"
 #include "io/trace.hpp"
 #include "numeric/rational.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <fstream>
 #include <iostream>
 
 namespace sgverify {
@@ -54,27 +54,6 @@ Matrix<Rational> matrix_from_json(const nlohmann::json& json, const std::string&
   return matrix;
 }
 
-const nlohmann::json& field(const nlohmann::json& object, const char* name, const std::string& where) {
-  if (!object.is_object() || !object.contains(name)) throw InputError(where + ": missing field '" + name + "'");
-  return object.at(name);
-}
-
-std::string string_field(const nlohmann::json& object, const char* name, const std::string& where) {
-  const nlohmann::json& value = field(object, name, where);
-  if (!value.is_string()) throw InputError(where + ": field '" + std::string(name) + "' must be a string");
-  return value.get<std::string>();
-}
-
-nlohmann::json read_header(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError("cannot read trace " + path.string() + ": no such file or unreadable");
-  std::string line;
-  std::getline(in, line);
-  nlohmann::json header = nlohmann::json::parse(line, nullptr, false);
-  if (header.is_discarded() || !header.is_object()) throw InputError(path.string() + ", line 1: not a JSON object");
-  return header;
-}
-
 }  // namespace
 
 std::string corollary1_trace_text(const proofs::Corollary1Instance& instance, const ClaimResult& claim) {
@@ -105,17 +84,11 @@ std::string corollary1_trace_text(const proofs::Corollary1Instance& instance, co
 }
 
 bool is_corollary1_trace(const std::filesystem::path& path) {
-  std::error_code error;
-  if (!std::filesystem::is_regular_file(path, error)) return false;
-  try {
-    return read_header(path).value("kind", "") == corollary1_trace_kind;
-  } catch (const InputError&) {
-    return false;
-  }
+  return trace_kind(path) == corollary1_trace_kind;
 }
 
 int replay_corollary1_trace(const std::filesystem::path& path) {
-  const nlohmann::json header = read_header(path);
+  const nlohmann::json header = read_trace_header(path);
   const std::string where = path.string() + ", header";
   const std::string claim = string_field(header, "claim", where);
   proofs::check_corollary1_claim_id(claim);
@@ -168,7 +141,7 @@ int replay_corollary1_trace(const std::filesystem::path& path) {
                                           : proofs::check_gate_iff(instance, claim == proofs::gate_iff_consistent_id ? GateSchedule::consistent
                                                                                                                     : GateSchedule::literal);
   const std::string recorded = string_field(header, "verdict", where);
-  std::cout << fmt::format("claim {}: recorded verdict {} ({})\n", claim, recorded, header.value("level", "?"));
+  std::cout << fmt::format("claim {}: recorded verdict {} ({})\n", claim, recorded, optional_string_field(header, "level", "?", where));
   std::cout << fmt::format("instance: {}, S = {}, state: {}\n", architecture.describe(), X.cols(), instance.origin);
   std::cout << fmt::format("replayed verdict {} ({}): {}\n", to_string(verdict.verdict), to_string(verdict.evidence), verdict.detail);
   const bool reproduced = to_string(verdict.verdict) == recorded;
@@ -178,7 +151,7 @@ int replay_corollary1_trace(const std::filesystem::path& path) {
 }
 
 int show_corollary1_trace(const std::filesystem::path& path) {
-  const nlohmann::json header = read_header(path);
+  const nlohmann::json header = read_trace_header(path);
   const std::string where = path.string() + ", header";
   std::cout << fmt::format("{} trace, format version {}\n", corollary1_trace_kind, trace_format_version);
   std::cout << fmt::format("claim {}: {} ({})\n{}\n", string_field(header, "claim", where), string_field(header, "verdict", where),

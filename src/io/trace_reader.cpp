@@ -1,6 +1,7 @@
 #include "io/trace_reader.hpp"
 
 #include "io/input_error.hpp"
+#include "io/json_fields.hpp"
 #include "numeric/rational.hpp"
 
 #include <fmt/format.h>
@@ -15,23 +16,6 @@ namespace {
 // Traces larger than this are rejected before parsing: exact traces of long runs reach tens of
 // megabytes, and nothing the suite writes comes near 1 GiB.
 constexpr std::uintmax_t max_trace_bytes = std::uintmax_t{1} << 30;
-
-const nlohmann::json& field(const nlohmann::json& object, const char* name, const std::string& where) {
-  if (!object.is_object() || !object.contains(name)) throw InputError(where + ": missing field '" + name + "'");
-  return object.at(name);
-}
-
-std::string string_field(const nlohmann::json& object, const char* name, const std::string& where) {
-  const nlohmann::json& value = field(object, name, where);
-  if (!value.is_string()) throw InputError(where + ": field '" + std::string(name) + "' must be a string");
-  return value.get<std::string>();
-}
-
-std::int64_t integer_field(const nlohmann::json& object, const char* name, const std::string& where) {
-  const nlohmann::json& value = field(object, name, where);
-  if (!value.is_number_integer()) throw InputError(where + ": field '" + std::string(name) + "' must be an integer");
-  return value.get<std::int64_t>();
-}
 
 template <class Result>
 Result rational_list(const nlohmann::json& list, std::size_t expected, const std::string& where) {
@@ -109,6 +93,7 @@ LoadedTrace read_trace(const std::filesystem::path& path) {
 LoadedTrace parse_trace(const std::string& text, const std::string& name) {
   std::istringstream in(text);
   LoadedTrace trace;
+  trace.name = name;
   std::string line;
   std::size_t line_number = 0;
   while (std::getline(in, line)) {

@@ -9,7 +9,8 @@
 namespace sgverify {
 
 struct LoadedTrace {
-  std::string kind;      // theorem1-trajectory or theorem1-counterexample
+  std::string name;      // the file, for messages
+  std::string kind;      // theorem1-trajectory, theorem1-counterexample or theorem1-audit-counterexample
   nlohmann::json header;
   std::vector<nlohmann::json> steps;
   std::unique_ptr<Theorem1Problem> problem;

@@ -1,0 +1,73 @@
+#include "io/json_fields.hpp"
+
+#include "io/input_error.hpp"
+
+#include <fstream>
+#include <optional>
+#include <utility>
+
+namespace sgverify {
+
+namespace {
+
+// Parses the first line of a file, which may be discarded JSON. Returns nothing when the file is
+// not a regular file, cannot be opened or is empty.
+std::optional<nlohmann::json> parse_first_line(const std::filesystem::path& path) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) return std::nullopt;
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  if (!in || !std::getline(in, line)) return std::nullopt;
+  return nlohmann::json::parse(line, nullptr, false);
+}
+
+}  // namespace
+
+const nlohmann::json& field(const nlohmann::json& object, const char* name, const std::string& where) {
+  if (!object.is_object() || !object.contains(name)) throw InputError(where + ": missing field '" + name + "'");
+  return object.at(name);
+}
+
+std::string string_field(const nlohmann::json& object, const char* name, const std::string& where) {
+  const nlohmann::json& value = field(object, name, where);
+  if (!value.is_string()) throw InputError(where + ": field '" + std::string(name) + "' must be a string");
+  return value.get<std::string>();
+}
+
+std::int64_t integer_field(const nlohmann::json& object, const char* name, const std::string& where) {
+  const nlohmann::json& value = field(object, name, where);
+  if (!value.is_number_integer()) throw InputError(where + ": field '" + std::string(name) + "' must be an integer");
+  return value.get<std::int64_t>();
+}
+
+std::string optional_string_field(const nlohmann::json& object, const char* name, const std::string& fallback, const std::string& where) {
+  if (!object.is_object() || !object.contains(name)) return fallback;
+  return string_field(object, name, where);
+}
+
+std::int64_t optional_integer_field(const nlohmann::json& object, const char* name, std::int64_t fallback, const std::string& where) {
+  if (!object.is_object() || !object.contains(name)) return fallback;
+  return integer_field(object, name, where);
+}
+
+double optional_number_field(const nlohmann::json& object, const char* name, double fallback, const std::string& where) {
+  if (!object.is_object() || !object.contains(name)) return fallback;
+  const nlohmann::json& value = object.at(name);
+  if (!value.is_number()) throw InputError(where + ": field '" + std::string(name) + "' must be a number");
+  return value.get<double>();
+}
+
+nlohmann::json read_trace_header(const std::filesystem::path& path) {
+  std::optional<nlohmann::json> header = parse_first_line(path);
+  if (!header) throw InputError("cannot read trace " + path.string() + ": no such regular file, unreadable or empty");
+  if (header->is_discarded() || !header->is_object()) throw InputError(path.string() + ", line 1: not a JSON object");
+  return std::move(*header);
+}
+
+std::string trace_kind(const std::filesystem::path& path) {
+  const std::optional<nlohmann::json> header = parse_first_line(path);
+  if (!header || !header->is_object() || !header->contains("kind") || !(*header)["kind"].is_string()) return "";
+  return (*header)["kind"].get<std::string>();
+}
+
+}  // namespace sgverify

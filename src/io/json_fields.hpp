@@ -1,0 +1,30 @@
+// Typed access to the fields of untrusted JSON objects such as trace headers: a missing field or a
+// value of the wrong type becomes an InputError that names the field, never a JSON exception.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace sgverify {
+
+// Required fields. `where` names the object in messages, such as "t.jsonl, header".
+const nlohmann::json& field(const nlohmann::json& object, const char* name, const std::string& where);
+std::string string_field(const nlohmann::json& object, const char* name, const std::string& where);
+std::int64_t integer_field(const nlohmann::json& object, const char* name, const std::string& where);
+
+// Optional fields: `fallback` when the field is absent, InputError when it has another type.
+std::string optional_string_field(const nlohmann::json& object, const char* name, const std::string& fallback, const std::string& where);
+std::int64_t optional_integer_field(const nlohmann::json& object, const char* name, std::int64_t fallback, const std::string& where);
+double optional_number_field(const nlohmann::json& object, const char* name, double fallback, const std::string& where);
+
+// Reads the first line of a trace file as a JSON object. Throws InputError otherwise.
+nlohmann::json read_trace_header(const std::filesystem::path& path);
+
+// Returns the string "kind" of a trace's first line, or "" when the file is not a readable regular
+// file or its first line is not a JSON object with a string "kind".
+std::string trace_kind(const std::filesystem::path& path);
+
+}  // namespace sgverify
