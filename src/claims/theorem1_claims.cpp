@@ -35,13 +35,7 @@ std::optional<FixedPointCertificate> find_nonzero_fixed_point(const Theorem1Prob
   certificate.start.omega = Vector<Rational>(3);
   certificate.start.omega << t, t, Rational(0);
 
-  Theorem1Config one_step = config;
-  one_step.arithmetic = ArithmeticSpec{ArithmeticKind::exact, 0};
-  one_step.start = certificate.start;
-  one_step.steps = 1;
-  one_step.record_step = nullptr;
-  one_step.progress = nullptr;
-  const Theorem1Run check = run_theorem1<Rational>(problem, W_star, one_step);
+  const Theorem1Run check = run_theorem1<Rational>(problem, W_star, exact_step_config(config, certificate.start));
   if (check.final_W != certificate.start.W || check.final_omega != certificate.start.omega) return std::nullopt;
   certificate.explanation = fmt::format(
       "the targets are exactly realizable (y = W*X̄), and one exact step from W = W*, omega = ({0}, {0}, 0) returns the same "

@@ -148,12 +148,7 @@ Theorem1Execution execute_theorem1(const Theorem1Options& options, const std::fi
   outcome.claims.push_back(solution);
   StagedFolder staged(folder, {"counterexample-", "widths.svg"});
   if (certificate) {
-    Theorem1Config counter_config = config;
-    counter_config.arithmetic = ArithmeticSpec{ArithmeticKind::exact, 0};
-    counter_config.start = certificate->start;
-    counter_config.steps = 1;
-    counter_config.record_step = nullptr;
-    counter_config.progress = nullptr;
+    const Theorem1Config counter_config = exact_step_config(config, certificate->start);
     const Theorem1Run exact_run = run_theorem1<Rational>(problem, certificate->start.W, counter_config);
     const std::string name = "counterexample-T1.global-attraction.jsonl";
     attraction.counterexample = (folder / name).string();

@@ -148,6 +148,10 @@ struct Theorem1Run {
 // the form in which counterexamples and proof steps are checked.
 Theorem1Config exact_step_config(const Theorem1Start& start, const MuSchedule& mu, const NuSchedule& nu, std::int64_t steps = 1);
 
+// The same for a run's own configuration: `base` with exact arithmetic, `start` and `steps`,
+// recording every step and printing no progress. Its schedules, path and tolerances stay.
+Theorem1Config exact_step_config(Theorem1Config base, const Theorem1Start& start, std::int64_t steps = 1);
+
 // Runs the iteration in scalar T. Declared for Rational, Interval, Mpfr, double and long
 // double, each instantiated in its own source file.
 template <class T>

@@ -6,6 +6,7 @@
 #include "numeric/rational.hpp"
 
 #include <Eigen/LU>
+#include <utility>
 
 namespace sgverify {
 
@@ -144,14 +145,20 @@ Theorem1Start make_start(const Theorem1Problem& problem, Start start, std::uint6
 }
 
 Theorem1Config exact_step_config(const Theorem1Start& start, const MuSchedule& mu, const NuSchedule& nu, std::int64_t steps) {
-  Theorem1Config config;
-  config.arithmetic = ArithmeticSpec{ArithmeticKind::exact, 0};
-  config.path = Theorem1Path::moments;
-  config.mu = mu;
-  config.nu = nu;
-  config.start = start;
-  config.steps = steps;
-  return config;
+  Theorem1Config base;
+  base.path = Theorem1Path::moments;
+  base.mu = mu;
+  base.nu = nu;
+  return exact_step_config(std::move(base), start, steps);
+}
+
+Theorem1Config exact_step_config(Theorem1Config base, const Theorem1Start& start, std::int64_t steps) {
+  base.arithmetic = ArithmeticSpec{ArithmeticKind::exact, 0};
+  base.start = start;
+  base.steps = steps;
+  base.record_step = nullptr;
+  base.progress = nullptr;
+  return base;
 }
 
 Theorem1Run run_theorem1(const Theorem1Problem& problem, const RowVector<Rational>& W_star, const Theorem1Config& config) {
