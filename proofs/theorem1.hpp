@@ -60,9 +60,9 @@ struct ProofStep {
   std::string statement;
   Evidence target;  // the level the step aims for
   std::function<StepVerdict(const ExactStep&)> check;
-  std::function<AuditInstance(const AuditInstance&)> adjust;
+  std::function<AuditInstance(const AuditInstance&)> adjust = nullptr;
   // Steps with equal keys adjust an instance the same way, so they can share one ExactStep.
-  std::string adjust_key;
+  std::string adjust_key = {};
 };
 
 // Runs one step on one instance: adjust, compute exactly, check.
