@@ -31,6 +31,10 @@ constexpr unsigned max_replay_bits = 100'000;
 
 // Replays a counterexample to T1.global-attraction: an exact fixed point with ω ≠ 0.
 int replay_fixed_point(const LoadedTrace& trace) {
+  const std::string where = trace.name + ", header";
+  const std::string claim = optional_string_field(trace.header, "claim", "?", where);
+  const std::string recorded = optional_string_field(trace.header, "verdict", "?", where);
+  const std::string level = optional_string_field(trace.header, "level", "?", where);
   const Theorem1Problem& problem = *trace.problem;
   Theorem1Config config = trace.config;
   if (config.steps > max_counterexample_steps) {
@@ -45,10 +49,6 @@ int replay_fixed_point(const LoadedTrace& trace) {
   const bool at_solution = W_star == config.start.W;
   const bool omega_nonzero = !config.start.omega.isZero();
   const bool fixed = run.final_W == config.start.W && run.final_omega == config.start.omega;
-  const std::string where = trace.name + ", header";
-  const std::string claim = optional_string_field(trace.header, "claim", "?", where);
-  const std::string recorded = optional_string_field(trace.header, "verdict", "?", where);
-  const std::string level = optional_string_field(trace.header, "level", "?", where);
   std::cout << fmt::format("claim {}: recorded verdict {} ({})\n", claim, recorded, level);
   std::cout << fmt::format("start W = ({}), omega = ({})\n", join(trace.header["parameters"]["W0"]), join(trace.header["parameters"]["omega0"]));
   std::cout << fmt::format("W0 equals the exact least-squares W*: {}\n", at_solution ? "yes" : "no");
