@@ -3,7 +3,8 @@
 # one for SECONDS seconds, one after another, on a copy of its seed corpus in
 # build-asan/corpus/<target>/. ./setup.sh installs clang.
 # Usage: fuzz/run.sh SECONDS [TARGET...]   (targets: fuzz_csv fuzz_trace fuzz_flags)
-# Environment: JOBS (build parallelism, default 2).
+# Environment: JOBS (build parallelism, default 2), FUZZ_OPTIONS (more libFuzzer flags, such as
+# -len_control=0 to try long inputs from the start).
 # Exit status: 0 when no target found anything, 1 when one did (its crash-* or leak-* file is in
 # build-asan/findings/<target>/), 2 on a usage error.
 set -euo pipefail
@@ -51,7 +52,7 @@ for target in "${targets[@]}"; do
   # -timeout fails an input that runs over 10 s, and -rss_limit_mb and -malloc_limit_mb bound memory.
   # -max_len 1100000 lets mutations reach the size of the 10^6-digit seeds.
   if ! "$build/fuzz/$target" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
-      -max_len=1100000 -print_final_stats=1 -artifact_prefix="$findings/" 2>"$build/$target.log"; then
+      -max_len=1100000 -print_final_stats=1 -artifact_prefix="$findings/" ${FUZZ_OPTIONS:-} 2>"$build/$target.log"; then
     echo "fuzz/run.sh: $target found a problem; see $build/$target.log and $findings/" >&2
     status=1
   fi
