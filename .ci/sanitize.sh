@@ -4,8 +4,8 @@
 # each libFuzzer target from the same build for a bounded time. Any sanitizer report fails the job.
 # Environment:
 #   CTEST_LABEL   quick (default), long, or all: which tests run under the sanitizers. The long
-#                 ones take over 15 minutes here, so CI runs the quick ones; the normal build in
-#                 .ci/run runs all of them.
+#                 ones take about 12.5 minutes here on 2 cores, so CI runs the quick ones. The
+#                 Release build in .ci/run runs all of them.
 #   FUZZ_SECONDS  seconds per fuzz target (default 30; 0 skips fuzzing)
 #   JOBS          build and test parallelism (default 2)
 set -euo pipefail
