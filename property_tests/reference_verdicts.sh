@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs the main job and compares each claim's verdict and level with reports/reference/summary.json.
 # A difference fails, so a verdict cannot change without scripts/update-reference-report.sh.
+# Then runs every replay command the job printed, twice: each must exit 0 with identical output.
 # Usage: reference_verdicts.sh SGVERIFY SOURCE_DIR
 set -u
 sgverify=$1
 source_dir=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$sgverify" run --out "$work/report" --diabetes "$source_dir/data/diabetes.csv" >/dev/null 2>"$work/stderr" ||
+"$sgverify" run --out "$work/report" --diabetes "$source_dir/data/diabetes.csv" >"$work/stdout" 2>"$work/stderr" ||
   { echo "FAIL: sgverify run failed"; cat "$work/stderr"; exit 1; }
 # One line per claim: id, verdict and level, from the pretty-printed JSON.
 verdicts() { grep -E '^      "(id|verdict|level)"' "$1" | sed 's/^ *//' | paste -d ' ' - - - | sort; }
@@ -16,4 +17,20 @@ if ! diff <(verdicts "$source_dir/reports/reference/summary.json") <(verdicts "$
   echo "If the change is intended, run scripts/update-reference-report.sh and commit reports/reference/."
   exit 1
 fi
+failures=0
+replays=0
+while IFS= read -r command; do
+  replays=$((replays + 1))
+  # The printed command is run as printed: split at spaces, as a shell would split it.
+  read -r -a words <<<"$command"
+  "${words[@]}" >"$work/replay1" 2>&1 || { echo "FAIL: exit status $?: $command"; cat "$work/replay1"; failures=$((failures + 1)); continue; }
+  "${words[@]}" >"$work/replay2" 2>&1
+  cmp -s "$work/replay1" "$work/replay2" || { echo "FAIL: two runs differ: $command"; failures=$((failures + 1)); }
+done < <(sed -n 's/^  replay: //p' "$work/stdout")
+if [ "$replays" -eq 0 ]; then
+  echo "FAIL: the main job printed no replay command"
+  exit 1
+fi
+echo "$replays printed replay commands ran twice, $failures failed"
+[ "$failures" -eq 0 ] || exit 1
 echo "1 passed, 0 failed"
