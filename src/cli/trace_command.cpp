@@ -36,14 +36,11 @@ int replay_fixed_point(const LoadedTrace& trace) {
   const std::string recorded = optional_string_field(trace.header, "verdict", "?", where);
   const std::string level = optional_string_field(trace.header, "level", "?", where);
   const Theorem1Problem& problem = *trace.problem;
-  Theorem1Config config = trace.config;
-  if (config.steps > max_counterexample_steps) {
-    throw InputError(fmt::format("trace records {} steps for a counterexample; a counterexample replays at most {}", config.steps,
+  if (trace.config.steps > max_counterexample_steps) {
+    throw InputError(fmt::format("trace records {} steps for a counterexample; a counterexample replays at most {}", trace.config.steps,
                                  max_counterexample_steps));
   }
-  config.arithmetic = ArithmeticSpec{ArithmeticKind::exact, 0};
-  config.path = Theorem1Path::moments;
-  config.record_step = nullptr;
+  const Theorem1Config config = exact_step_config(trace.config.start, trace.config.mu, trace.config.nu, trace.config.steps);
   const RowVector<Rational> W_star = least_squares_weights_exact(problem, config.start.W);
   const Theorem1Run run = run_theorem1<Rational>(problem, W_star, config);
   const bool at_solution = W_star == config.start.W;
