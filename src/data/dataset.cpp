@@ -1,5 +1,6 @@
 #include "data/dataset.hpp"
 
+#include "data/checksum.hpp"
 #include "io/input_error.hpp"
 #include "numeric/rational.hpp"
 
@@ -16,21 +17,13 @@ Matrix<Rational> Dataset::augmented() const {
 }
 
 std::string Dataset::checksum() const {
-  std::uint64_t hash = 0xcbf29ce484222325ULL;
-  const auto feed = [&hash](const std::string& text) {
-    for (const unsigned char c : text) {
-      hash ^= c;
-      hash *= 0x100000001b3ULL;
-    }
-    hash ^= 0xff;  // separator
-    hash *= 0x100000001b3ULL;
-  };
-  feed(std::to_string(dim()));
-  feed(std::to_string(samples()));
+  TextChecksum checksum;
+  checksum.feed(std::to_string(dim()));
+  checksum.feed(std::to_string(samples()));
   for (Eigen::Index s = 0; s < samples(); ++s)
-    for (Eigen::Index i = 0; i < dim(); ++i) feed(rational_to_string(X(i, s)));
-  for (Eigen::Index s = 0; s < samples(); ++s) feed(rational_to_string(y(s)));
-  return fmt::format("{:016x}", hash);
+    for (Eigen::Index i = 0; i < dim(); ++i) checksum.feed(rational_to_string(X(i, s)));
+  for (Eigen::Index s = 0; s < samples(); ++s) checksum.feed(rational_to_string(y(s)));
+  return checksum.hex();
 }
 
 void check_representable(const Dataset& data, const std::string& where) {

@@ -2,6 +2,7 @@
 // depend on the scalar.
 #include "models/deep_linear.hpp"
 
+#include "data/checksum.hpp"
 #include "data/dataset.hpp"
 #include "data/rng.hpp"
 #include "io/input_error.hpp"
@@ -62,21 +63,13 @@ DeepLinearProblem::DeepLinearProblem(std::string source_text, Matrix<Rational> i
 }
 
 std::string DeepLinearProblem::checksum() const {
-  std::uint64_t hash = 0xcbf29ce484222325ULL;
-  const auto feed = [&hash](const std::string& text) {
-    for (const unsigned char c : text) {
-      hash ^= c;
-      hash *= 0x100000001b3ULL;
-    }
-    hash ^= 0xff;  // separator
-    hash *= 0x100000001b3ULL;
-  };
-  feed(std::to_string(X.rows()));
-  feed(std::to_string(Y.rows()));
-  feed(std::to_string(X.cols()));
-  for (Eigen::Index i = 0; i < X.size(); ++i) feed(rational_to_string(X.data()[i]));
-  for (Eigen::Index i = 0; i < Y.size(); ++i) feed(rational_to_string(Y.data()[i]));
-  return fmt::format("{:016x}", hash);
+  TextChecksum checksum;
+  checksum.feed(std::to_string(X.rows()));
+  checksum.feed(std::to_string(Y.rows()));
+  checksum.feed(std::to_string(X.cols()));
+  for (Eigen::Index i = 0; i < X.size(); ++i) checksum.feed(rational_to_string(X.data()[i]));
+  for (Eigen::Index i = 0; i < Y.size(); ++i) checksum.feed(rational_to_string(Y.data()[i]));
+  return checksum.hex();
 }
 
 DeepLinearProblem make_deep_linear_problem(Eigen::Index input_dim, Eigen::Index output_dim, Eigen::Index samples, std::uint64_t seed) {
