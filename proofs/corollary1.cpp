@@ -283,17 +283,6 @@ void check_corollary1_claim_id(const std::string& id) {
 
 namespace {
 
-ClaimResult result_of(const std::string& id, const std::string& statement, const Corollary1Verdict& verdict) {
-  ClaimResult result;
-  result.id = id;
-  result.statement = statement;
-  result.verdict = verdict.verdict;
-  result.evidence = verdict.evidence;
-  result.instances = 1;
-  result.detail = verdict.detail;
-  result.worst_value = verdict.margin;
-  return result;
-}
 
 // Runs one instance check over every generated instance; keeps the worst margin and shrinks the
 // first refutation.
@@ -306,11 +295,11 @@ Corollary1Audit audit_check(const std::string& id, const std::string& statement,
     const Corollary1Instance instance = generate_corollary1_instance(options.seed, index);
     const Corollary1Verdict verdict = check(instance);
     worst = std::min(worst, verdict.margin);
-    results.push_back(result_of(id, statement, verdict));
+    results.push_back(single_instance_claim(id, statement, verdict));
     if (verdict.verdict == Verdict::refuted && !audit.counterexample) {
       const auto fails = [&check](const Corollary1Instance& candidate) { return check(candidate).verdict == Verdict::refuted; };
       audit.counterexample = shrink_corollary1_instance(instance, fails);
-      results.back() = result_of(id, statement, check(*audit.counterexample));
+      results.back() = single_instance_claim(id, statement, check(*audit.counterexample));
       results.back().detail = fmt::format("instance {} ({}), shrunk to {}, S = {}: {}", index, instance.origin,
                                           audit.counterexample->architecture.describe(), audit.counterexample->problem.samples(),
                                           results.back().detail);

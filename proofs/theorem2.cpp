@@ -690,29 +690,16 @@ std::vector<ConstructionSpec> theorem2_constructions() {
   };
 }
 
-ClaimResult verdict_to_claim(const std::string& id, const std::string& statement, const CheckVerdict& verdict) {
-  ClaimResult claim;
-  claim.id = id;
-  claim.statement = statement;
-  claim.verdict = verdict.verdict;
-  claim.evidence = verdict.evidence;
-  claim.instances = 1;
-  claim.detail = verdict.detail;
-  claim.worst_value = verdict.margin;
-  claim.threshold = 0;
-  return claim;
-}
-
 ClaimResult combine_verdicts(const std::string& id, const std::string& statement, const std::vector<CheckVerdict>& verdicts,
                              const std::string& summary) {
   std::vector<ClaimResult> results;
   double worst = verdicts.empty() ? 0 : verdicts.front().margin;
   for (const CheckVerdict& verdict : verdicts) {
-    results.push_back(verdict_to_claim(id, statement, verdict));
+    results.push_back(single_instance_claim(id, statement, verdict));
     worst = std::min(worst, verdict.margin);
   }
   if (results.empty()) {
-    ClaimResult empty = verdict_to_claim(id, statement, CheckVerdict{});
+    ClaimResult empty = single_instance_claim(id, statement, CheckVerdict{});
     empty.instances = 0;
     empty.detail = "no instance met the hypotheses";
     return empty;
@@ -740,7 +727,7 @@ const std::map<std::string, std::string>& claim_statements() {
   return statements;
 }
 
-ClaimResult to_claim(const std::string& id, const CheckVerdict& verdict) { return verdict_to_claim(id, claim_statements().at(id), verdict); }
+ClaimResult to_claim(const std::string& id, const CheckVerdict& verdict) { return single_instance_claim(id, claim_statements().at(id), verdict); }
 
 ClaimResult combine(const std::string& id, const std::vector<CheckVerdict>& verdicts, const std::string& summary) {
   return combine_verdicts(id, claim_statements().at(id), verdicts, summary);

@@ -105,9 +105,6 @@ struct CheckVerdict {
   std::vector<double> norms;  // ‖xₙ‖ along the orbit, for the plots
 };
 
-// The claim record of one checker verdict (one instance).
-ClaimResult verdict_to_claim(const std::string& id, const std::string& statement, const CheckVerdict& verdict);
-
 // Combines the verdicts of one claim over its instances with combine_results. Unless the claim
 // is refuted, the detail is `summary` and the worst value the smallest margin. With no verdict
 // the claim is inconclusive with 0 instances.

@@ -31,6 +31,21 @@ struct ClaimResult {
 
 nlohmann::json to_json(const ClaimResult& claim);
 
+// Returns the record of a claim decided on one instance by a check whose result has the fields
+// verdict, evidence, margin and detail, as the proof modules' verdict types do.
+template <class Check>
+ClaimResult single_instance_claim(const std::string& id, const std::string& statement, const Check& check) {
+  ClaimResult claim;
+  claim.id = id;
+  claim.statement = statement;
+  claim.verdict = check.verdict;
+  claim.evidence = check.evidence;
+  claim.instances = 1;
+  claim.detail = check.detail;
+  claim.worst_value = check.margin;
+  return claim;
+}
+
 // Combines the results of one claim over several instances: refuted if any instance refutes it
 // (the first refutation is kept), confirmed if every instance confirms it, inconclusive otherwise.
 // The evidence is the weakest among the instances that decided the verdict.

@@ -205,14 +205,8 @@ int run_corollary1_command(const Corollary1Options& options) {
   };
   const auto record = [&](const std::string& id, const std::string& statement, const proofs::Corollary1Verdict& verdict,
                           const proofs::Corollary1Instance& instance) {
-    ClaimResult claim;
-    claim.id = id;
-    claim.statement = statement;
-    claim.verdict = verdict.verdict;
-    claim.evidence = verdict.evidence;
-    claim.instances = 1;
+    ClaimResult claim = single_instance_claim(id, statement, verdict);
     claim.detail = "at " + instance.origin + ": " + verdict.detail;
-    claim.worst_value = verdict.margin;
     if (verdict.verdict == Verdict::refuted) {
       const std::string name = "counterexample-" + id + ".jsonl";
       claim.counterexample = (folder / name).string();
