@@ -625,6 +625,8 @@ ConstructionCheck check_construction(const std::string& name, NormKind norm, con
   if (steps < 1 || steps > 100'000) throw InputError(fmt::format("invalid horizon {} for construction {}: use 1 to 100000", steps, name));
   if (x0.size() < 1 || x0.size() > 64) throw InputError(fmt::format("invalid start dimension {} for construction {}: use 1 to 64", x0.size(), name));
   if (norm == NormKind::pair && x0.size() % 2 != 0) throw InputError("construction " + name + ": the pair norm needs an even dimension");
+  // Every construction but zero-point measures the orbit against ‖x₀‖, and 0 is a fixed point of each.
+  if (name != "zero-point" && x0.isZero()) throw InputError("construction " + name + ": the start x0 is 0; use a nonzero start");
   if (name == "zero-point") {
     Random random(1);
     std::vector<Vector<Rational>> samples{x0};

@@ -116,6 +116,17 @@ expect_trace_rejected "field 'claim' must be a string" replay "$work/claim-numbe
 expect_trace_rejected "field 'format' must be a string" show "$work/t2-format-number.jsonl"
 expect_trace_rejected "line 3: field 'norm' must be a number" show "$work/t2-norm-string.jsonl"
 expect_trace_rejected "field 'level' must be a string" replay "$work/c1-level-list.jsonl"
+# Fields that every counterexample trace has, and values out of range, are checked before replay.
+sed '1s/,"verdict":"refuted"//' "$counterexamples/T1-global-attraction.jsonl" >"$work/no-verdict.jsonl"
+sed '1s/"format":"sgverify-trace",//' "$counterexamples/C1-gate-iff-literal.jsonl" >"$work/c1-no-format.jsonl"
+sed '1s/"sg_layer":[0-9]*/"sg_layer":4294967297/' "$counterexamples/C1-gate-iff-literal.jsonl" >"$work/c1-wrapping-layer.jsonl"
+sed '1s/"eps":"[^"]*"/"eps":5/' "$counterexamples/C1-gate-iff-literal.jsonl" >"$work/c1-eps-number.jsonl"
+sed -E '1s/"x0":\[[^]]*\]/"x0":["0","0"]/' "$counterexamples/T2-needs-strictness-isometry-l2-dim2.jsonl" >"$work/t2-zero-start.jsonl"
+expect_trace_rejected "missing field 'verdict'" replay "$work/no-verdict.jsonl"
+expect_trace_rejected "missing field 'format'" replay "$work/c1-no-format.jsonl"
+expect_trace_rejected "invalid sg_layer 4294967297" replay "$work/c1-wrapping-layer.jsonl"
+expect_trace_rejected "field 'eps' must be a string" show "$work/c1-eps-number.jsonl"
+expect_trace_rejected "the start x0 is 0" replay "$work/t2-zero-start.jsonl"
 if [ -s "$work/good/trace.jsonl" ]; then
   sed '2s/"loss":[0-9.e+-]*/"loss":"high"/' "$work/good/trace.jsonl" >"$work/loss-string.jsonl"
   expect_trace_rejected "step 1: field 'loss' must be a number" show "$work/loss-string.jsonl"

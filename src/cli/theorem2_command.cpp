@@ -287,12 +287,7 @@ bool is_theorem2_trace(const std::filesystem::path& path) {
 int run_theorem2_trace(const TraceOptions& options) {
   const nlohmann::json header = read_trace_header(options.file);
   const std::string where = options.file + ", header";
-  if (string_field(header, "format", where) != "sgverify-trace") throw InputError(where + ": not an sgverify trace");
-  const std::int64_t version = integer_field(header, "version", where);
-  if (version != trace_format_version) {
-    throw InputError(fmt::format("{}: trace format version {} is not supported; this sgverify reads version {}", where, version,
-                                 trace_format_version));
-  }
+  check_trace_format(header, where);
   if (!header.contains("construction") || !header["construction"].is_object()) throw InputError(where + ": missing field 'construction'");
   const nlohmann::json& construction = header["construction"];
   for (const char* field : {"name", "norm"})
@@ -309,9 +304,9 @@ int run_theorem2_trace(const TraceOptions& options) {
   const std::string name = construction["name"].get<std::string>();
   const proofs::NormKind norm = proofs::parse_norm_kind(construction["norm"].get<std::string>());
   const std::int64_t steps = construction["steps"].get<std::int64_t>();
-  const std::string recorded_claim = optional_string_field(header, "claim", "?", where);
-  const std::string recorded = optional_string_field(header, "verdict", "?", where);
-  const std::string recorded_level = optional_string_field(header, "level", "?", where);
+  const std::string recorded_claim = string_field(header, "claim", where);
+  const std::string recorded = string_field(header, "verdict", where);
+  const std::string recorded_level = string_field(header, "level", where);
   // Replays rebuild the construction before printing, so an invalid trace prints only the error.
   std::optional<proofs::ConstructionCheck> check;
   if (options.action == "replay") check = proofs::check_construction(name, norm, x0, steps);

@@ -32,9 +32,9 @@ constexpr unsigned max_replay_bits = 100'000;
 // Replays a counterexample to T1.global-attraction: an exact fixed point with ω ≠ 0.
 int replay_fixed_point(const LoadedTrace& trace) {
   const std::string where = trace.name + ", header";
-  const std::string claim = optional_string_field(trace.header, "claim", "?", where);
-  const std::string recorded = optional_string_field(trace.header, "verdict", "?", where);
-  const std::string level = optional_string_field(trace.header, "level", "?", where);
+  const std::string claim = string_field(trace.header, "claim", where);
+  const std::string recorded = string_field(trace.header, "verdict", where);
+  const std::string level = string_field(trace.header, "level", where);
   const Theorem1Problem& problem = *trace.problem;
   if (trace.config.steps > max_counterexample_steps) {
     throw InputError(fmt::format("trace records {} steps for a counterexample; a counterexample replays at most {}", trace.config.steps,
@@ -97,7 +97,7 @@ int replay_trajectory(const LoadedTrace& trace) {
 // Replays a failing proof step: the step's check on the recorded state must give the recorded verdict.
 int replay_audit_step(const LoadedTrace& trace) {
   const std::string where = trace.name + ", header";
-  const std::string claim = optional_string_field(trace.header, "claim", "", where);
+  const std::string claim = string_field(trace.header, "claim", where);
   const proofs::ProofStep& step = proofs::find_theorem1_step(claim);
   proofs::AuditInstance instance;
   instance.data = trace.problem->data;
@@ -107,8 +107,8 @@ int replay_audit_step(const LoadedTrace& trace) {
   instance.nu = trace.config.nu;
   set_multiprecision_bits(256);
   const proofs::StepVerdict verdict = proofs::check_step(step, instance);
-  const std::string recorded = optional_string_field(trace.header, "verdict", "?", where);
-  const std::string recorded_level = optional_string_field(trace.header, "level", "", where);
+  const std::string recorded = string_field(trace.header, "verdict", where);
+  const std::string recorded_level = string_field(trace.header, "level", where);
   if (trace.config.steps > max_counterexample_steps) {
     throw InputError(fmt::format("trace records {} steps for a counterexample; a counterexample replays at most {}", trace.config.steps,
                                  max_counterexample_steps));

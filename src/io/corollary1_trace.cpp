@@ -90,7 +90,10 @@ bool is_corollary1_trace(const std::filesystem::path& path) {
 int replay_corollary1_trace(const std::filesystem::path& path) {
   const nlohmann::json header = read_trace_header(path);
   const std::string where = path.string() + ", header";
+  check_trace_format(header, where);
   const std::string claim = string_field(header, "claim", where);
+  const std::string recorded = string_field(header, "verdict", where);
+  const std::string recorded_level = string_field(header, "level", where);
   proofs::check_corollary1_claim_id(claim);
   if (claim == proofs::convergence_id) throw InputError(where + ": C1.convergence has no replayable counterexample trace");
 
@@ -101,9 +104,12 @@ int replay_corollary1_trace(const std::filesystem::path& path) {
     if (!width.is_number_integer()) throw InputError(where + ": 'widths' must be a list of integers");
     architecture.widths.push_back(width.get<Eigen::Index>());
   }
-  const nlohmann::json& sg_layer = field(header, "sg_layer", where);
-  if (!sg_layer.is_number_integer()) throw InputError(where + ": 'sg_layer' must be an integer");
-  architecture.sg_layer = sg_layer.get<int>();
+  const std::int64_t sg_layer = integer_field(header, "sg_layer", where);
+  // Range-checked here, because a larger value would wrap in the int that check_architecture reads.
+  if (sg_layer < 1 || sg_layer > static_cast<std::int64_t>(architecture.widths.size())) {
+    throw InputError(fmt::format("{}: invalid sg_layer {}: use 1 to {}", where, sg_layer, architecture.widths.size()));
+  }
+  architecture.sg_layer = static_cast<int>(sg_layer);
   check_architecture(architecture);
 
   DeepLinearState<Rational> state;
@@ -140,11 +146,10 @@ int replay_corollary1_trace(const std::filesystem::path& path) {
       claim == proofs::linear_sg_exact_id ? proofs::check_linear_sg_exact(instance)
                                           : proofs::check_gate_iff(instance, claim == proofs::gate_iff_consistent_id ? GateSchedule::consistent
                                                                                                                     : GateSchedule::literal);
-  const std::string recorded = string_field(header, "verdict", where);
-  std::cout << fmt::format("claim {}: recorded verdict {} ({})\n", claim, recorded, optional_string_field(header, "level", "?", where));
+  std::cout << fmt::format("claim {}: recorded verdict {} ({})\n", claim, recorded, recorded_level);
   std::cout << fmt::format("instance: {}, S = {}, state: {}\n", architecture.describe(), X.cols(), instance.origin);
   std::cout << fmt::format("replayed verdict {} ({}): {}\n", to_string(verdict.verdict), to_string(verdict.evidence), verdict.detail);
-  const bool reproduced = to_string(verdict.verdict) == recorded;
+  const bool reproduced = to_string(verdict.verdict) == recorded && to_string(verdict.evidence) == recorded_level;
   std::cout << (reproduced ? "reproduced: the recorded verdict " + recorded + " follows from this trace\n"
                            : "NOT reproduced: the trace records " + recorded + "\n");
   return reproduced ? 0 : 1;
@@ -153,12 +158,15 @@ int replay_corollary1_trace(const std::filesystem::path& path) {
 int show_corollary1_trace(const std::filesystem::path& path) {
   const nlohmann::json header = read_trace_header(path);
   const std::string where = path.string() + ", header";
-  std::cout << fmt::format("{} trace, format version {}\n", corollary1_trace_kind, trace_format_version);
-  std::cout << fmt::format("claim {}: {} ({})\n{}\n", string_field(header, "claim", where), string_field(header, "verdict", where),
-                           string_field(header, "level", where), string_field(header, "detail", where));
-  std::cout << fmt::format("instance: {}, widths {}, SG after layer {}, eps {}, nu {}, state: {}\n", string_field(header, "source", where),
-                           field(header, "widths", where).dump(), field(header, "sg_layer", where).dump(), string_field(header, "eps", where),
-                           string_field(header, "nu", where), string_field(header, "origin", where));
+  check_trace_format(header, where);
+  // The whole text is built before any of it is printed, so a malformed field prints only its error.
+  std::string text = fmt::format("{} trace, format version {}\n", corollary1_trace_kind, trace_format_version);
+  text += fmt::format("claim {}: {} ({})\n{}\n", string_field(header, "claim", where), string_field(header, "verdict", where),
+                      string_field(header, "level", where), string_field(header, "detail", where));
+  text += fmt::format("instance: {}, widths {}, SG after layer {}, eps {}, nu {}, state: {}\n", string_field(header, "source", where),
+                      field(header, "widths", where).dump(), field(header, "sg_layer", where).dump(), string_field(header, "eps", where),
+                      string_field(header, "nu", where), string_field(header, "origin", where));
+  std::cout << text;
   return 0;
 }
 

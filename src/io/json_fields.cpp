@@ -2,6 +2,8 @@
 
 #include "io/input_error.hpp"
 
+#include <fmt/format.h>
+
 #include <fstream>
 #include <optional>
 #include <utility>
@@ -55,6 +57,15 @@ double optional_number_field(const nlohmann::json& object, const char* name, dou
   const nlohmann::json& value = object.at(name);
   if (!value.is_number()) throw InputError(where + ": field '" + std::string(name) + "' must be a number");
   return value.get<double>();
+}
+
+void check_trace_format(const nlohmann::json& header, const std::string& where) {
+  if (string_field(header, "format", where) != "sgverify-trace") throw InputError(where + ": not an sgverify trace");
+  const std::int64_t version = integer_field(header, "version", where);
+  if (version != trace_format_version) {
+    throw InputError(fmt::format("{}: trace format version {} is not supported; this sgverify reads version {}", where, version,
+                                 trace_format_version));
+  }
 }
 
 nlohmann::json read_trace_header(const std::filesystem::path& path) {

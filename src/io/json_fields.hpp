@@ -20,6 +20,13 @@ std::string optional_string_field(const nlohmann::json& object, const char* name
 std::int64_t optional_integer_field(const nlohmann::json& object, const char* name, std::int64_t fallback, const std::string& where);
 double optional_number_field(const nlohmann::json& object, const char* name, double fallback, const std::string& where);
 
+// The version of the trace format that this sgverify writes and reads (docs/trace-format.md).
+inline constexpr int trace_format_version = 1;
+
+// Checks a trace header's "format" and "version" fields. Throws InputError when either is
+// missing, of the wrong type or not this sgverify's.
+void check_trace_format(const nlohmann::json& header, const std::string& where);
+
 // Reads the first line of a trace file as a JSON object. Throws InputError otherwise.
 nlohmann::json read_trace_header(const std::filesystem::path& path);
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "claims/verdict.hpp"
+#include "io/json_fields.hpp"
 #include "models/theorem1.hpp"
 
 #include <nlohmann/json.hpp>
@@ -12,8 +13,6 @@
 #include <string>
 
 namespace sgverify {
-
-inline constexpr int trace_format_version = 1;
 
 struct TraceParameters {
   std::string start_kind;  // paper, zero, random or a name of a constructed start

@@ -109,12 +109,7 @@ LoadedTrace parse_trace(const std::string& text, const std::string& name) {
   if (trace.header.is_null()) throw InputError(name + ": the trace is empty");
 
   const std::string where = name + ", header";
-  if (string_field(trace.header, "format", where) != "sgverify-trace") throw InputError(where + ": not an sgverify trace");
-  const std::int64_t version = integer_field(trace.header, "version", where);
-  if (version != trace_format_version) {
-    throw InputError(fmt::format("{}: trace format version {} is not supported; this sgverify reads version {}", where, version,
-                                 trace_format_version));
-  }
+  check_trace_format(trace.header, where);
   trace.kind = string_field(trace.header, "kind", where);
   if (trace.kind != "theorem1-trajectory" && trace.kind != "theorem1-counterexample" && trace.kind != "theorem1-audit-counterexample") {
     throw InputError(where + ": unknown trace kind '" + trace.kind + "'");
