@@ -65,7 +65,7 @@ std::string audit_report(const std::vector<proofs::ClaimAudit>& audits, const Au
 }  // namespace
 
 void add_audit_options(CLI::App& command, AuditOptions& options) {
-  command.add_option("--proof", options.proof, "Proof to audit: theorem1, theorem2 or proposition2")->capture_default_str();
+  command.add_option("--proof", options.proof, "Proof to audit: theorem1, theorem2, proposition2 or corollary1")->capture_default_str();
   command.add_option("--claim", options.claim, "Audit one claim id only, such as T1.xi-recursion");
   command.add_option("--instances", options.instances, "Number of generated instances")->capture_default_str();
   command.add_option("--seed", options.seed, "Seed of the instances")->capture_default_str();
@@ -76,7 +76,7 @@ void add_audit_options(CLI::App& command, AuditOptions& options) {
 std::vector<ClaimResult> execute_audit(const AuditOptions& options, const std::filesystem::path& folder, std::ostream& log) {
   if (options.proof == "corollary1") return execute_corollary1_audit(options, folder, log);
   if (is_second_batch_proof(options.proof)) return execute_second_batch_audit(options, folder, log);
-  if (options.proof != "theorem1") throw InputError("invalid --proof '" + options.proof + "': use theorem1, theorem2 or proposition2");
+  if (options.proof != "theorem1") throw InputError("invalid --proof '" + options.proof + "': use theorem1, theorem2, proposition2 or corollary1");
   if (options.instances < 1 || options.instances > max_instances) {
     throw InputError(fmt::format("invalid --instances {}: use 1 to {}", options.instances, max_instances));
   }
