@@ -156,6 +156,9 @@ int run_main_job(const RunOptions& options) {
   }
   // Read the data once before writing anything, so a malformed file leaves no partial report.
   read_csv_dataset(options.diabetes, CsvOptions{true, default_grid_bits});
+  // NOTE: each part writes its subfolder straight into the report folder, so a run that fails or
+  // is killed part-way leaves the finished subfolders without index.md. Staging the whole report
+  // needs every execute_* function to take the final path apart from the folder it writes to.
   const std::filesystem::path folder = options.out;
   create_output_folder(folder);
   const auto started = std::chrono::steady_clock::now();
