@@ -130,6 +130,8 @@ expect_trace_rejected "the start x0 is 0" replay "$work/t2-zero-start.jsonl"
 if [ -s "$work/good/trace.jsonl" ]; then
   sed '2s/"loss":[0-9.e+-]*/"loss":"high"/' "$work/good/trace.jsonl" >"$work/loss-string.jsonl"
   expect_trace_rejected "step 1: field 'loss' must be a number" show "$work/loss-string.jsonl"
+  head -n 5 "$work/good/trace.jsonl" >"$work/cut-at-line.jsonl"
+  expect_trace_rejected "the file is truncated" replay "$work/cut-at-line.jsonl"
 fi
 
 # critical-points draws Figure 6 as a complete SVG file, and every claim of appendices A and B is exact.

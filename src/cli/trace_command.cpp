@@ -86,6 +86,11 @@ int replay_trajectory(const LoadedTrace& trace) {
     }
     ++compared;
   }
+  // Every record matched but the run records more: the file ends early, which is bad input.
+  if (compared == trace.steps.size() && compared < run.trajectory.size()) {
+    throw InputError(fmt::format("{}: the trace ends after {} of the {} recorded steps of its run; the file is truncated", trace.name,
+                                 compared, run.trajectory.size()));
+  }
   if (compared != trace.steps.size() || compared != run.trajectory.size()) {
     std::cout << fmt::format("NOT reproduced: the trace records {} steps, the replay {}\n", trace.steps.size(), run.trajectory.size());
     return exit_failure;
