@@ -90,6 +90,16 @@ else
 fi
 "$sgverify" trace replay "$work/realizable/trace.jsonl" >/dev/null 2>&1 || { echo "FAIL: trajectory replay failed"; failures=$((failures + 1)); }
 
+# Other commands: one message line, exit status 2, even where the command prints its seed first.
+for args in "theorem2 --instances 0" "corollary1 --sg-layer 4294967297"; do
+  read -r -a words <<<"$args"
+  "$sgverify" "${words[@]}" --out "$work/other" >/dev/null 2>"$work/stderr"
+  status=$?
+  if [ "$status" -ne 2 ] || [ "$(wc -l <"$work/stderr")" -ne 1 ] || ! grep -q "invalid" "$work/stderr"; then
+    echo "FAIL: expected one 'invalid' message and exit 2: $args (exit $status)"; cat "$work/stderr"; failures=$((failures + 1))
+  fi
+done
+
 # A trace field of the wrong JSON type gets one message and exit status 2, with nothing on
 # standard output, from both trace show and trace replay.
 expect_trace_rejected() {

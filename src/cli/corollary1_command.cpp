@@ -175,6 +175,10 @@ int run_corollary1_command(const Corollary1Options& options) {
   config.architecture.widths.push_back(input_dim);
   for (std::int64_t i = 0; i < options.depth; ++i) config.architecture.widths.push_back(options.width);
   config.architecture.widths.push_back(options.output_dim);
+  // Checked before the cast to int, which would wrap a value such as 4294967297 into range.
+  if (options.sg_layer < 0 || options.sg_layer > options.depth) {
+    throw InputError(fmt::format("invalid --sg-layer {}: use 1 to the depth {}, or 0 for depth/2 rounded up", options.sg_layer, options.depth));
+  }
   config.architecture.sg_layer = options.sg_layer == 0 ? static_cast<int>((options.depth + 1) / 2) : static_cast<int>(options.sg_layer);
   check_architecture(config.architecture);
   const std::optional<Rational> eps = options.eps == "auto" ? std::nullopt : std::optional(parse_rate(options.eps, "--eps"));

@@ -215,10 +215,18 @@ void add_theorem2_options(CLI::App& command, Theorem2Options& options) {
   command.add_flag("--json", options.json, "Print summary.json on standard output instead of the table");
 }
 
-std::vector<ClaimResult> execute_theorem2(const Theorem2Options& options, const std::filesystem::path& folder, std::ostream& log) {
+namespace {
+
+void check_theorem2_options(const Theorem2Options& options) {
   if (options.instances < 1 || options.instances > max_theorem2_instances) {
     throw InputError(fmt::format("invalid --instances {}: use 1 to {}", options.instances, max_theorem2_instances));
   }
+}
+
+}  // namespace
+
+std::vector<ClaimResult> execute_theorem2(const Theorem2Options& options, const std::filesystem::path& folder, std::ostream& log) {
+  check_theorem2_options(options);
   const auto started = std::chrono::steady_clock::now();
   log << fmt::format("  {} generated maps and the constructions\n", options.instances);
   const proofs::Theorem2Outcome outcome = proofs::run_theorem2_claims(options.seed, options.instances);
@@ -235,6 +243,8 @@ std::vector<ClaimResult> execute_theorem2(const Theorem2Options& options, const 
 }
 
 int run_theorem2_command(const Theorem2Options& options) {
+  // Bad options get their one message before the seed line.
+  check_theorem2_options(options);
   std::cerr << fmt::format("sgverify theorem2: seed {}\n", options.seed);
   const std::vector<ClaimResult> claims = execute_theorem2(options, options.out, std::cerr);
   if (options.json) {
