@@ -48,6 +48,8 @@ expect_rejected "no such file" --data "$work/missing.csv"
 expect_rejected "not a regular file" --data "$work"
 expect_rejected "learning rate must lie in" --mu fixed:1e400
 expect_rejected "--steps" --steps 12abc
+expect_rejected "invalid seed '-1'" --seed -1
+expect_rejected "invalid seed '99999999999999999999'" --seed 99999999999999999999
 if [ "$(id -u)" -ne 0 ]; then  # root reads files whatever their mode
   expect_rejected "unreadable" --data "$work/unreadable.csv"
 fi

@@ -98,7 +98,7 @@ void add_critic_options(CLI::App& command, CriticOptions& options) {
   command.add_option("--samples", options.samples, "Samples per data set")->capture_default_str();
   command.add_option("--dim", options.dim, "Input dimension k of x")->capture_default_str();
   command.add_option("--width", options.width, "Dimension m of the representation h = W x")->capture_default_str();
-  command.add_option("--seed", options.seed, "Seed of the data sets")->capture_default_str();
+  command.add_option("--seed", options.seed, "Seed of the data sets")->check(seed_range)->capture_default_str();
   command.add_option("--out", options.out, "Output folder")->capture_default_str();
   command.add_flag("--json", options.json, "Print summary.json on standard output instead of the table");
 }
@@ -178,7 +178,7 @@ void add_critical_points_options(CLI::App& command, CriticalPointsOptions& optio
   command.add_option("--steps", options.steps, "Exact steps of each SG trajectory")->capture_default_str();
   command.add_option("--mu", options.mu, "Model learning rate mu")->capture_default_str();
   command.add_option("--nu", options.nu, "SG learning rate nu")->capture_default_str();
-  command.add_option("--seed", options.seed, "Seed of the starts and of the generalisation data sets")->capture_default_str();
+  command.add_option("--seed", options.seed, "Seed of the starts and of the generalisation data sets")->check(seed_range)->capture_default_str();
   command.add_option("--out", options.out, "Output folder")->capture_default_str();
   command.add_flag("--json", options.json, "Print summary.json on standard output instead of the table");
 }

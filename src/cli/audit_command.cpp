@@ -68,7 +68,7 @@ void add_audit_options(CLI::App& command, AuditOptions& options) {
   command.add_option("--proof", options.proof, "Proof to audit: theorem1, theorem2, proposition2 or corollary1")->capture_default_str();
   command.add_option("--claim", options.claim, "Audit one claim id only, such as T1.xi-recursion");
   command.add_option("--instances", options.instances, "Number of generated instances")->capture_default_str();
-  command.add_option("--seed", options.seed, "Seed of the instances")->capture_default_str();
+  command.add_option("--seed", options.seed, "Seed of the instances")->check(seed_range)->capture_default_str();
   command.add_option("--out", options.out, "Output folder")->capture_default_str();
   command.add_flag("--json", options.json, "Print summary.json on standard output instead of the table");
 }

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <charconv>
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
@@ -15,6 +16,17 @@ namespace sgverify {
 
 // The program as the user invoked it (argv[0]), so that printed replay commands work when pasted.
 inline std::string invoked_program = "sgverify";
+
+// The check of every --seed: a whole number from 0 to 2^64 - 1. It reads the text, because the
+// conversion to std::uint64_t wraps -1 and clamps larger values.
+inline const CLI::Validator seed_range{[](std::string& text) -> std::string {
+                                         std::uint64_t value = 0;
+                                         const char* const end = text.data() + text.size();
+                                         const auto [stop, error] = std::from_chars(text.data(), end, value);
+                                         if (!text.empty() && error == std::errc() && stop == end) return "";
+                                         return "invalid seed '" + text + "': use a whole number from 0 to 18446744073709551615";
+                                       },
+                                       "0..2^64-1"};
 
 // Exit statuses of the CLI.
 inline constexpr int exit_success = 0;       // the command ran; verdicts are in its output

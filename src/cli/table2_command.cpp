@@ -156,7 +156,7 @@ void add_table2_options(CLI::App& command, Table2Options& options) {
   command.add_option("--rows", options.rows, "Rows (noisy100-deep) or cells (noisy100-deep-log) to run; default all, comma-separated")
       ->delimiter(',');
   command.add_option("--threads", options.threads, "Worker threads")->capture_default_str();
-  command.add_option("--seed", options.seed, "Seed of the data sets and the initial weights")->capture_default_str();
+  command.add_option("--seed", options.seed, "Seed of the data sets and the initial weights")->check(seed_range)->capture_default_str();
   command.add_option("--width", options.width, "Hidden width of the deep models")->capture_default_str();
   command.add_option("--sg-placement", options.placement, "SGs in the deep models: every (after each hidden layer) or middle")
       ->capture_default_str();

@@ -82,7 +82,7 @@ void add_theorem1_options(CLI::App& command, Theorem1Options& options) {
   command.add_option("--path", options.path,
                      "Step computation: moments (O(d^2) a step; default for exact, interval and mpfr) or samples "
                      "(O(dS); default for double and long-double, where it is more accurate)");
-  command.add_option("--seed", options.seed, "Seed of the synthetic data and of the random start")->capture_default_str();
+  command.add_option("--seed", options.seed, "Seed of the synthetic data and of the random start")->check(seed_range)->capture_default_str();
   command.add_option("--out", options.out, "Output folder")->capture_default_str();
   command.add_flag("--json", options.json, "Print summary.json on standard output instead of the table");
 }

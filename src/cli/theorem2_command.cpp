@@ -209,7 +209,7 @@ void print_claims(const std::vector<ClaimResult>& claims, const std::filesystem:
 }  // namespace
 
 void add_theorem2_options(CLI::App& command, Theorem2Options& options) {
-  command.add_option("--seed", options.seed, "Seed of the generated maps and starts")->capture_default_str();
+  command.add_option("--seed", options.seed, "Seed of the generated maps and starts")->check(seed_range)->capture_default_str();
   command.add_option("--instances", options.instances, "Number of generated maps for T2.limit")->capture_default_str();
   command.add_option("--out", options.out, "Output folder")->capture_default_str();
   command.add_flag("--json", options.json, "Print summary.json on standard output instead of the table");
