@@ -12,6 +12,9 @@ namespace sgverify {
 
 namespace {
 
+// What to do about a trace that lacks a field or has one of the wrong type.
+constexpr const char* damaged_hint = "; the trace was edited or damaged, so write it again with the command that made it";
+
 // Parses the first line of a file, which may be discarded JSON. Returns nothing when the file is
 // not a regular file, cannot be opened or is empty.
 std::optional<nlohmann::json> parse_first_line(const std::filesystem::path& path) {
@@ -26,19 +29,19 @@ std::optional<nlohmann::json> parse_first_line(const std::filesystem::path& path
 }  // namespace
 
 const nlohmann::json& field(const nlohmann::json& object, const char* name, const std::string& where) {
-  if (!object.is_object() || !object.contains(name)) throw InputError(where + ": missing field '" + name + "'");
+  if (!object.is_object() || !object.contains(name)) throw InputError(where + ": missing field '" + name + "'" + damaged_hint);
   return object.at(name);
 }
 
 std::string string_field(const nlohmann::json& object, const char* name, const std::string& where) {
   const nlohmann::json& value = field(object, name, where);
-  if (!value.is_string()) throw InputError(where + ": field '" + std::string(name) + "' must be a string");
+  if (!value.is_string()) throw InputError(where + ": field '" + std::string(name) + "' must be a string" + damaged_hint);
   return value.get<std::string>();
 }
 
 std::int64_t integer_field(const nlohmann::json& object, const char* name, const std::string& where) {
   const nlohmann::json& value = field(object, name, where);
-  if (!value.is_number_integer()) throw InputError(where + ": field '" + std::string(name) + "' must be an integer");
+  if (!value.is_number_integer()) throw InputError(where + ": field '" + std::string(name) + "' must be an integer" + damaged_hint);
   return value.get<std::int64_t>();
 }
 
@@ -55,12 +58,12 @@ std::int64_t optional_integer_field(const nlohmann::json& object, const char* na
 double optional_number_field(const nlohmann::json& object, const char* name, double fallback, const std::string& where) {
   if (!object.is_object() || !object.contains(name)) return fallback;
   const nlohmann::json& value = object.at(name);
-  if (!value.is_number()) throw InputError(where + ": field '" + std::string(name) + "' must be a number");
+  if (!value.is_number()) throw InputError(where + ": field '" + std::string(name) + "' must be a number" + damaged_hint);
   return value.get<double>();
 }
 
 void check_trace_format(const nlohmann::json& header, const std::string& where) {
-  if (string_field(header, "format", where) != "sgverify-trace") throw InputError(where + ": not an sgverify trace");
+  if (string_field(header, "format", where) != "sgverify-trace") throw InputError(where + ": not an sgverify trace (its format field is not 'sgverify-trace')");
   const std::int64_t version = integer_field(header, "version", where);
   if (version != trace_format_version) {
     throw InputError(fmt::format("{}: trace format version {} is not supported; this sgverify reads version {}", where, version,
