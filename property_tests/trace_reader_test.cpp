@@ -58,7 +58,7 @@ TEST_CASE("million-digit trace value rejected") {
   header["instance"]["X"][0][0] = std::string(1'000'000, '7') + "/3";
   const std::string message = input_error_message([&] { parse_trace(header.dump() + "\n", "huge.jsonl"); });
   CHECK(contains(message, "sample 1 entry 1"));
-  CHECK(contains(message, "more than 4000 digits"));
+  CHECK(contains(message, "more than 100000 digits"));
 }
 
 TEST_CASE("truncated traces rejected") {
@@ -86,12 +86,13 @@ TEST_CASE("short trace samples rejected before allocation") {
 }
 
 // Regression: the Corollary 1 reader allocated rows x cols rationals before checking the rows'
-// lengths, so a matrix of 2000 empty rows with cols = 100000 asked for 2 * 10^8 rationals.
+// lengths, so a matrix of 2000 empty rows with cols = 100000 asked for 2 * 10^8 rationals. X may
+// have that many columns (one per sample).
 TEST_CASE("short corollary1 rows rejected before allocation") {
   nlohmann::json header = first_line_json(file_text(counterexample_folder + "/C1-gate-iff-literal.jsonl"));
   nlohmann::json rows = nlohmann::json::array();
   for (int i = 0; i < 2'000; ++i) rows.push_back(nlohmann::json::array());
-  header["W"][0] = {{"rows", 2'000}, {"cols", 100'000}, {"entries", rows}};
+  header["X"] = {{"rows", 2'000}, {"cols", 100'000}, {"entries", rows}};
   const std::filesystem::path path = std::filesystem::temp_directory_path() / ("sgverify-short-rows-" + std::to_string(getpid()) + ".jsonl");
   std::ofstream(path) << header.dump() << "\n";
   const std::string message = input_error_message([&] { replay_corollary1_trace(path); });

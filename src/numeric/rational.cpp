@@ -5,7 +5,8 @@
 #include <mpfr.h>
 
 #include <cstdio>
-#include <regex>
+#include <optional>
+#include <string_view>
 
 namespace sgverify {
 
@@ -76,35 +77,78 @@ boost::multiprecision::mpz_int decimal_integer(const std::string& digits) {
 // The text for a message: at most 40 characters, so a hostile value cannot flood the terminal.
 std::string shortened(const std::string& text) { return text.size() <= 40 ? text : text.substr(0, 37) + "..."; }
 
-Rational parse_rational(const std::string& input, const std::string& what) {
-  const std::string text = input;
-  // Bounded forms only, so that a hostile flag or file cannot make a 10^9-digit power of ten.
-  static const std::regex decimal(R"(([+-]?)(\d{1,4000})(?:\.(\d{0,4000}))?(?:[eE]([+-]?\d{1,12}))?)");
-  static const std::regex fraction(R"(([+-]?\d{1,4000})/(\d{1,4000}))");
-  std::smatch match;
-  if (std::regex_match(text, match, fraction)) {
-    const std::string signed_digits = match[1].str();
-    const bool negative = signed_digits.front() == '-';
-    const std::size_t digits_start = signed_digits.front() == '-' || signed_digits.front() == '+' ? 1 : 0;
-    boost::multiprecision::mpz_int numerator_value = decimal_integer(signed_digits.substr(digits_start));
+namespace {
+
+// Longest digit string of a numerator, denominator, integer part or fractional part. A 100 000-bit
+// MPFR value, the largest a replay accepts, is a fraction of about 30 000 digits over a power of
+// two; the bound stops a hostile file from asking for a 10^9-digit number.
+constexpr std::size_t max_digits = 100'000;
+
+// Scans the decimal digits at `position` and moves past them. Returns nullopt when there are none,
+// or when there are more than max_digits, in which case it also sets `too_long`.
+std::optional<std::string_view> scan_digits(std::string_view text, std::size_t& position, bool& too_long) {
+  const std::size_t start = position;
+  while (position < text.size() && text[position] >= '0' && text[position] <= '9') ++position;
+  if (position - start > max_digits) too_long = true;
+  if (position == start || too_long) return std::nullopt;
+  return text.substr(start, position - start);
+}
+
+}  // namespace
+
+Rational parse_rational(const std::string& text, const std::string& what) {
+  // Bounded forms only: [+-]DIGITS/DIGITS, or [+-]DIGITS[.DIGITS][e[+-]DIGITS] with the exponent
+  // in [-400, 400], so that a hostile flag or file cannot make a 10^9-digit power of ten.
+  const auto invalid = [&](const std::string& why) { return InputError("invalid " + what + " '" + shortened(text) + "': " + why); };
+  const std::string expected = "expected a number such as 0.25, 1e-3 or 3/7";
+  const std::string_view view(text);
+  std::size_t position = 0;
+  bool too_long = false;
+  const bool negative = !view.empty() && view[0] == '-';
+  if (!view.empty() && (view[0] == '-' || view[0] == '+')) ++position;
+  const std::optional<std::string_view> whole = scan_digits(view, position, too_long);
+  const auto fail = [&]() { return invalid(too_long ? "more than " + std::to_string(max_digits) + " digits" : expected); };
+  if (!whole) throw fail();
+  if (position < view.size() && view[position] == '/') {
+    ++position;
+    const std::optional<std::string_view> below = scan_digits(view, position, too_long);
+    if (!below || position != view.size()) throw fail();
+    boost::multiprecision::mpz_int numerator_value = decimal_integer(std::string(*whole));
     if (negative) numerator_value = -numerator_value;
-    const boost::multiprecision::mpz_int denominator_value = decimal_integer(match[2].str());
-    if (denominator_value == 0) throw InputError("invalid " + what + " '" + shortened(text) + "': the denominator is 0");
+    const boost::multiprecision::mpz_int denominator_value = decimal_integer(std::string(*below));
+    if (denominator_value == 0) throw invalid("the denominator is 0");
     return Rational(numerator_value, denominator_value);
   }
-  if (!std::regex_match(text, match, decimal)) {
-    const bool too_long = text.size() > 4000;
-    throw InputError("invalid " + what + " '" + shortened(text) + "': " +
-                     (too_long ? std::string("more than 4000 digits") : std::string("expected a number such as 0.25, 1e-3 or 3/7")));
+  std::string_view fraction_digits;
+  if (position < view.size() && view[position] == '.') {
+    ++position;
+    const std::size_t start = position;
+    if (position < view.size() && view[position] >= '0' && view[position] <= '9') {
+      const std::optional<std::string_view> part = scan_digits(view, position, too_long);
+      if (!part) throw fail();
+      fraction_digits = *part;
+    }
+    position = start + fraction_digits.size();
   }
-  const std::string fraction_digits = match[3].str();
-  long exponent = match[4].matched ? std::stol(match[4].str()) : 0;
-  if (exponent > 400 || exponent < -400) {
-    throw InputError("invalid " + what + " '" + shortened(text) + "': the exponent must lie in [-400, 400]");
+  long exponent = 0;
+  if (position < view.size() && (view[position] == 'e' || view[position] == 'E')) {
+    ++position;
+    const bool exponent_negative = position < view.size() && view[position] == '-';
+    if (position < view.size() && (view[position] == '-' || view[position] == '+')) ++position;
+    const std::size_t start = position;
+    while (position < view.size() && view[position] >= '0' && view[position] <= '9') ++position;
+    const std::string_view exponent_digits = view.substr(start, position - start);
+    if (exponent_digits.empty() || position != view.size()) throw fail();
+    // More than 12 digits, or a value beyond ±400, is out of range either way.
+    if (exponent_digits.size() > 12) throw invalid("the exponent must lie in [-400, 400]");
+    exponent = std::stol(std::string(exponent_digits));
+    if (exponent_negative) exponent = -exponent;
+    if (exponent > 400 || exponent < -400) throw invalid("the exponent must lie in [-400, 400]");
   }
+  if (position != view.size()) throw fail();
   exponent -= static_cast<long>(fraction_digits.size());
-  boost::multiprecision::mpz_int digits = decimal_integer(match[2].str() + fraction_digits);
-  if (match[1].str() == "-") digits = -digits;
+  boost::multiprecision::mpz_int digits = decimal_integer(std::string(*whole) + std::string(fraction_digits));
+  if (negative) digits = -digits;
   const boost::multiprecision::mpz_int power = boost::multiprecision::pow(boost::multiprecision::mpz_int(10),
                                                                           static_cast<unsigned>(std::labs(exponent)));
   return exponent >= 0 ? Rational(digits * power) : Rational(digits, power);
