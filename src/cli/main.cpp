@@ -10,7 +10,7 @@ int main(int argc, char** argv) {
   CLI::App app{"sgverify: exact, interval and high-precision checks of the synthetic-gradient theorems of Czarnecki et al., "
                "\"Understanding Synthetic Gradients and Decoupled Neural Interfaces\" (ICML 2017, arXiv:1703.00522)."};
   app.footer("Exit status: 0 when the command ran (refuted claims are results, not failures), 1 on an internal failure or a trace that "
-             "trace replay could not reproduce, 2 on an invalid flag value, file or data value.");
+             "trace replay could not reproduce, 2 on an invalid flag value, file or data value, or a trace beyond the replay limits.");
   app.require_subcommand(1);
   if (argc > 0 && argv[0] != nullptr) invoked_program = argv[0];
 

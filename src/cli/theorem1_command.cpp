@@ -110,17 +110,7 @@ Theorem1Execution execute_theorem1(const Theorem1Options& options, const std::fi
   const Theorem1Problem& problem = *execution.problem;
   config.start = make_start(problem, start, options.seed);
   config.record_step = default_record_steps(config.steps);
-  // Progress at most every 2 seconds, with an estimate of the time left.
-  const auto started = std::chrono::steady_clock::now();
-  auto last_print = std::make_shared<std::chrono::steady_clock::time_point>(started);
-  config.progress = [&log, steps = config.steps, started, last_print](std::int64_t k) {
-    const auto now = std::chrono::steady_clock::now();
-    if (now - *last_print < std::chrono::seconds(2)) return;
-    *last_print = now;
-    const double elapsed = std::chrono::duration<double>(now - started).count();
-    const double left = elapsed * static_cast<double>(steps - k) / static_cast<double>(k);
-    log << fmt::format("  step {} of {} ({:.0f}%), about {:.0f} s left\n", k, steps, 100.0 * static_cast<double>(k) / static_cast<double>(steps), left);
-  };
+  config.progress = step_progress(log, config.steps);
 
   Theorem1Outcome& outcome = execution.outcome;
   outcome.problem = &problem;

@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+#include <chrono>
 #include <iostream>
 
 namespace sgverify {
@@ -26,7 +28,7 @@ std::string join(const nlohmann::json& list) {
 // Largest step counts a replay accepts: a counterexample is replayed by a few exact steps, and a
 // trajectory in exact arithmetic grows too fast for more (see the README).
 constexpr std::int64_t max_counterexample_steps = 100;
-constexpr std::int64_t max_exact_trajectory_steps = 16;
+constexpr std::int64_t max_exact_trajectory_steps = 10;
 constexpr unsigned max_replay_bits = 100'000;
 
 // Replays a counterexample to T1.global-attraction: an exact fixed point with ω ≠ 0.
@@ -61,8 +63,9 @@ int replay_fixed_point(const LoadedTrace& trace) {
   return reproduced ? exit_success : exit_failure;
 }
 
-// Replays a trajectory: the same run in the recorded arithmetic must record identical states.
-int replay_trajectory(const LoadedTrace& trace) {
+// Replays a trajectory: the same run in the recorded arithmetic must record identical states. It
+// runs no further than the last recorded step, so it costs no more than the run that wrote the trace.
+int replay_trajectory(const LoadedTrace& trace, double time_limit) {
   Theorem1Config config = trace.config;
   if (config.arithmetic.kind == ArithmeticKind::exact && config.steps > max_exact_trajectory_steps) {
     throw InputError(fmt::format("trace records {} exact steps; exact replays are limited to {} because bit lengths grow too fast",
@@ -72,30 +75,43 @@ int replay_trajectory(const LoadedTrace& trace) {
     throw InputError(fmt::format("trace records arithmetic {}; replays are limited to {} bits", config.arithmetic.name(), max_replay_bits));
   }
   config.record_step = default_record_steps(config.steps);
+  if (trace.last_k < config.steps) config.halt_after = trace.last_k;
+  // Between steps the replay reports progress and gives up, as bad input, once it has run longer
+  // than --time-limit: a small edited file can ask for years of work.
+  const auto started = std::chrono::steady_clock::now();
+  config.progress = [time_limit, started, last_k = trace.last_k, report = step_progress(std::cerr, trace.last_k)](std::int64_t k) {
+    report(k);
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (time_limit > 0 && elapsed > time_limit) {
+      throw InputError(fmt::format("replay stopped after {:.0f} s at step {} of the {} recorded: the trace asks for more work than "
+                                   "--time-limit {} allows; rerun with a larger --time-limit, or 0 for none",
+                                   elapsed, k, last_k, time_limit));
+    }
+  };
   const Theorem1Run run = run_theorem1(*trace.problem, trace.W_star, config);
-  std::size_t compared = 0;
-  for (const RecordedStep& step : run.trajectory) {
-    if (compared >= trace.steps.size()) break;
-    const nlohmann::json& recorded = trace.steps[compared];
-    const std::string where = fmt::format("{}, step {}", trace.name, compared + 1);
-    const bool same = optional_integer_field(recorded, "k", -1, where) == step.k && recorded.value("W", nlohmann::json()) == nlohmann::json(step.W) &&
-                      recorded.value("omega", nlohmann::json()) == nlohmann::json(step.omega);
-    if (!same) {
-      std::cout << fmt::format("NOT reproduced: recorded step {} differs from the replayed step {}\n", compared + 1, step.k);
+  const std::size_t common = std::min(trace.steps.size(), run.trajectory.size());
+  for (std::size_t i = 0; i < common; ++i) {
+    const nlohmann::json& recorded = trace.steps[i];
+    const RecordedStep& step = run.trajectory[i];
+    if (recorded["k"] != step.k || recorded["W"] != nlohmann::json(step.W) || recorded["omega"] != nlohmann::json(step.omega)) {
+      std::cout << fmt::format("NOT reproduced: recorded step {} (k = {}) differs from the replayed step k = {}\n", i + 1,
+                               recorded["k"].dump(), step.k);
       return exit_failure;
     }
-    ++compared;
   }
-  // Every record matched but the run records more: the file ends early, which is bad input.
-  if (compared == trace.steps.size() && compared < run.trajectory.size()) {
-    throw InputError(fmt::format("{}: the trace ends after {} of the {} recorded steps of its run; the file is truncated", trace.name,
-                                 compared, run.trajectory.size()));
-  }
-  if (compared != trace.steps.size() || compared != run.trajectory.size()) {
-    std::cout << fmt::format("NOT reproduced: the trace records {} steps, the replay {}\n", trace.steps.size(), run.trajectory.size());
+  if (trace.steps.size() != run.trajectory.size()) {
+    std::cout << fmt::format("NOT reproduced: the trace records {} steps up to k = {}, the replay {} up to k = {}\n", trace.steps.size(),
+                             trace.last_k, run.trajectory.size(), run.trajectory.empty() ? -1 : run.trajectory.back().k);
     return exit_failure;
   }
-  std::cout << fmt::format("reproduced: {} recorded steps of the {} run are identical\n", compared, run.arithmetic);
+  // The trace ends with a stop reason; the replay must end there for the same reason.
+  const std::string replayed_stop = run.halted ? "the run goes on" : trajectory_stop_text(run);
+  if (!trace.stop.empty() && trace.stop != replayed_stop) {
+    std::cout << fmt::format("NOT reproduced: the trace records the end '{}' at k = {}, the replay '{}'\n", trace.stop, trace.last_k,
+                             replayed_stop);
+    return exit_failure;
+  }
+  std::cout << fmt::format("reproduced: {} recorded steps of the {} run are identical\n", common, run.arithmetic);
   return exit_success;
 }
 
@@ -137,6 +153,18 @@ void add_trace_options(CLI::App& command, TraceOptions& options) {
   show->callback([&options] { options.action = "show"; });
   CLI::App* replay = command.add_subcommand("replay", "Rebuild the instance from the trace and check that it reproduces (exit 0 if so, 1 if not)");
   replay->add_option("file", options.file, "Trace file (.jsonl)")->required();
+  replay->add_option("--time-limit", options.time_limit,
+                     "Seconds a theorem1-trajectory replay may run before it stops with exit status 2; 0 for no limit")
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            double value = 0;
+            const char* const end = text.data() + text.size();
+            const auto [stop, error] = std::from_chars(text.data(), end, value);
+            if (!text.empty() && error == std::errc() && stop == end && value >= 0 && value <= 1e9) return "";
+            return "invalid --time-limit '" + text + "': use a number of seconds from 0 (no limit) to 1e9";
+          },
+          "0..1e9"));
   replay->callback([&options] { options.action = "replay"; });
 }
 
@@ -146,7 +174,7 @@ int run_trace_command(const TraceOptions& options) {
   const LoadedTrace trace = read_trace(options.file);
   if (options.action == "replay") {
     if (trace.kind == "theorem1-audit-counterexample") return replay_audit_step(trace);
-    return trace.kind == "theorem1-counterexample" ? replay_fixed_point(trace) : replay_trajectory(trace);
+    return trace.kind == "theorem1-counterexample" ? replay_fixed_point(trace) : replay_trajectory(trace, options.time_limit);
   }
   // The whole text is built before any of it is printed, so a malformed field prints only its error.
   const Dataset& data = trace.problem->data;

@@ -14,8 +14,10 @@ namespace sgverify {
 
 namespace {
 
-// Instances of counterexamples are shrunk; nothing larger than this is ever written.
-constexpr std::int64_t max_trace_dimension = 100'000;
+// The largest width and sample count that `sgverify corollary1` accepts, and so the largest matrix
+// sides of a trace it writes. The count of JSON values in a trace bounds the entries in all.
+constexpr std::int64_t max_trace_width = 4096;
+constexpr std::int64_t max_trace_samples = 10'000'000;
 
 nlohmann::json matrix_json(const Matrix<Rational>& matrix) {
   nlohmann::json rows = nlohmann::json::array();
@@ -27,14 +29,15 @@ nlohmann::json matrix_json(const Matrix<Rational>& matrix) {
   return {{"rows", matrix.rows()}, {"cols", matrix.cols()}, {"entries", rows}};
 }
 
-Matrix<Rational> matrix_from_json(const nlohmann::json& json, const std::string& where) {
+// A matrix of at most max_trace_width rows and `max_cols` columns.
+Matrix<Rational> matrix_from_json(const nlohmann::json& json, const std::string& where, std::int64_t max_cols = max_trace_width) {
   if (!json.is_object() || !json.contains("rows") || !json.contains("cols") || !json.contains("entries") ||
       !json["rows"].is_number_integer() || !json["cols"].is_number_integer() || !json["entries"].is_array()) {
     throw InputError(where + ": expected an object with integer 'rows', 'cols' and a list 'entries'");
   }
   const std::int64_t rows = json["rows"].get<std::int64_t>();
   const std::int64_t cols = json["cols"].get<std::int64_t>();
-  if (rows < 0 || cols < 0 || rows > max_trace_dimension || cols > max_trace_dimension || json["entries"].size() != static_cast<std::size_t>(rows)) {
+  if (rows < 0 || cols < 0 || rows > max_trace_width || cols > max_cols || json["entries"].size() != static_cast<std::size_t>(rows)) {
     throw InputError(fmt::format("{}: invalid size {} x {}", where, rows, cols));
   }
   // Check every row's length before allocating, so that short rows cannot request rows x cols rationals.
@@ -130,8 +133,8 @@ int replay_corollary1_trace(const std::filesystem::path& path) {
     throw InputError(where + ": C, D or c does not match the widths");
   }
   state.c = c.col(0);
-  const Matrix<Rational> X = matrix_from_json(field(header, "X", where), where + " X");
-  const Matrix<Rational> Y = matrix_from_json(field(header, "Y", where), where + " Y");
+  const Matrix<Rational> X = matrix_from_json(field(header, "X", where), where + " X", max_trace_samples);
+  const Matrix<Rational> Y = matrix_from_json(field(header, "Y", where), where + " Y", max_trace_samples);
   if (X.rows() != architecture.input_dim() || Y.rows() != architecture.output_dim() || X.cols() != Y.cols() || X.cols() < 1) {
     throw InputError(where + ": X or Y does not match the widths");
   }

@@ -16,17 +16,35 @@ namespace {
 constexpr const char* damaged_hint = "; the trace was edited or damaged, so write it again with the command that made it";
 
 // Parses the first line of a file, which may be discarded JSON. Returns nothing when the file is
-// not a regular file, cannot be opened or is empty.
+// not a regular file, cannot be opened or is empty; throws InputError when it is too large.
 std::optional<nlohmann::json> parse_first_line(const std::filesystem::path& path) {
   std::error_code error;
   if (!std::filesystem::is_regular_file(path, error)) return std::nullopt;
+  const std::uintmax_t size = std::filesystem::file_size(path, error);
+  if (error || size > max_trace_bytes) throw InputError("cannot read trace " + path.string() + ": larger than 1 GiB");
   std::ifstream in(path, std::ios::binary);
   std::string line;
   if (!in || !std::getline(in, line)) return std::nullopt;
-  return nlohmann::json::parse(line, nullptr, false);
+  std::size_t values_left = max_trace_values;
+  return parse_trace_line(line, values_left, path.string() + ", line 1");
 }
 
 }  // namespace
+
+nlohmann::json parse_trace_line(const std::string& line, std::size_t& values_left, const std::string& where) {
+  const nlohmann::json::parser_callback_t count = [&values_left, &where](int, nlohmann::json::parse_event_t event, nlohmann::json&) {
+    if (event == nlohmann::json::parse_event_t::value || event == nlohmann::json::parse_event_t::object_start ||
+        event == nlohmann::json::parse_event_t::array_start) {
+      if (values_left == 0) {
+        throw InputError(fmt::format("{}: the trace holds more than {} JSON values, more than any trace sgverify writes", where,
+                                     max_trace_values));
+      }
+      --values_left;
+    }
+    return true;
+  };
+  return nlohmann::json::parse(line, count, false);
+}
 
 const nlohmann::json& field(const nlohmann::json& object, const char* name, const std::string& where) {
   if (!object.is_object() || !object.contains(name)) throw InputError(where + ": missing field '" + name + "'" + damaged_hint);

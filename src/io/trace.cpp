@@ -77,10 +77,18 @@ nlohmann::json theorem1_parameters_to_json(const Theorem1Config& config, const T
             {"xi_relative", rational_to_string(config.tolerances.xi_relative)}}}};
 }
 
+std::string trajectory_stop_text(const Theorem1Run& run) { return run.stop_reason.empty() ? "completed" : run.stop_reason; }
+
 std::string theorem1_trace_text(const Theorem1Problem& problem, const Theorem1Config& config, const TraceParameters& parameters,
                                 const RowVector<Rational>& W_star, const Theorem1Run& run) {
   std::string text = header_json("theorem1-trajectory", problem, config, parameters, W_star).dump() + "\n";
-  for (const RecordedStep& step : run.trajectory) text += step_to_json(step).dump() + "\n";
+  for (std::size_t i = 0; i < run.trajectory.size(); ++i) {
+    nlohmann::json record = step_to_json(run.trajectory[i]);
+    // The last record says why the run ended, so a reader can tell an early stop from a file cut
+    // short at a line boundary.
+    if (i + 1 == run.trajectory.size()) record["stop"] = trajectory_stop_text(run);
+    text += record.dump() + "\n";
+  }
   return text;
 }
 

@@ -13,10 +13,6 @@ namespace sgverify {
 
 namespace {
 
-// Traces larger than this are rejected before parsing: exact traces of long runs reach tens of
-// megabytes, and nothing the suite writes comes near 1 GiB.
-constexpr std::uintmax_t max_trace_bytes = std::uintmax_t{1} << 30;
-
 template <class Result>
 Result rational_list(const nlohmann::json& list, std::size_t expected, const std::string& where) {
   if (!list.is_array() || list.size() != expected) {
@@ -76,6 +72,61 @@ Dataset dataset_from_json(const nlohmann::json& instance, const std::string& whe
   return data;
 }
 
+// A list of `expected` strings, left as text: a replay compares it with its own steps' text.
+void check_string_list(const nlohmann::json& record, const char* name, std::size_t expected, const std::string& where) {
+  const nlohmann::json& list = field(record, name, where);
+  if (!list.is_array() || list.size() != expected) throw InputError(fmt::format("{}: '{}' must be a list of {} strings", where, name, expected));
+  for (const auto& entry : list) {
+    if (!entry.is_string()) throw InputError(fmt::format("{}: '{}' must be a list of {} strings", where, name, expected));
+  }
+}
+
+// Checks the records of a trajectory before anything is replayed, so that a damaged file is bad
+// input (exit 2) and a replay never runs further than the last recorded step.
+void check_trajectory_records(LoadedTrace& trace) {
+  if (trace.steps.empty()) throw InputError(trace.name + ": the trajectory has no recorded steps; the file is truncated");
+  const auto weights = static_cast<std::size_t>(trace.problem->weight_count());
+  std::int64_t previous = -1;
+  for (std::size_t i = 0; i < trace.steps.size(); ++i) {
+    const nlohmann::json& record = trace.steps[i];
+    const std::string where = fmt::format("{}, step {}", trace.name, i + 1);
+    const std::int64_t k = integer_field(record, "k", where);
+    if (k <= previous || k > trace.config.steps || (i == 0 && k != 0)) {
+      throw InputError(fmt::format("{}: k = {} is out of order; records run from k = 0 upwards to at most the {} steps of the run", where,
+                                   k, trace.config.steps));
+    }
+    previous = k;
+    check_string_list(record, "W", weights, where);
+    check_string_list(record, "omega", 3, where);
+    const bool last = i + 1 == trace.steps.size();
+    if (record.contains("stop") && !last) throw InputError(where + ": only the last record may hold 'stop'");
+    if (last) trace.stop = optional_string_field(record, "stop", "", where);
+  }
+  trace.last_k = previous;
+  // A run ends at its last step or with a stop reason in its last record; any other end is a cut.
+  if (trace.last_k < trace.config.steps && trace.stop.empty()) {
+    throw InputError(fmt::format("{}: the trace ends at step {} of the {} steps of its run and does not record why the run stopped; "
+                                 "the file is truncated",
+                                 trace.name, trace.last_k, trace.config.steps));
+  }
+}
+
+// Reads a string field with the parser that also reads the matching flag, and words its error
+// for the trace: "invalid --mu 'x': ..." becomes "WHERE: invalid field 'mu' 'x': ...".
+template <class Parse>
+auto parsed_field(const nlohmann::json& object, const char* name, const std::string& where, Parse parse) {
+  const std::string text = string_field(object, name, where);
+  try {
+    return parse(text);
+  } catch (const InputError& error) {
+    std::string message = error.what();
+    if (message.starts_with("invalid ")) message = message.substr(8);
+    // Drop the flag or the field's own name: "--mu 'x': ..." or "arithmetic 'x': ..." is "'x': ...".
+    if (message.starts_with("--") || message.starts_with(std::string(name) + " ")) message = message.substr(message.find(' ') + 1);
+    throw InputError(fmt::format("{}: invalid field '{}' {}", where, name, message));
+  }
+}
+
 }  // namespace
 
 LoadedTrace read_trace(const std::filesystem::path& path) {
@@ -85,21 +136,24 @@ LoadedTrace read_trace(const std::filesystem::path& path) {
   if (std::filesystem::file_size(path, error) > max_trace_bytes || error) throw InputError("cannot read trace " + name + ": larger than 1 GiB");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError("cannot read trace " + name + ": permission denied or unreadable");
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  return parse_trace(contents.str(), name);
+  return parse_trace(in, name);
 }
 
 LoadedTrace parse_trace(const std::string& text, const std::string& name) {
   std::istringstream in(text);
+  return parse_trace(in, name);
+}
+
+LoadedTrace parse_trace(std::istream& in, const std::string& name) {
   LoadedTrace trace;
+  std::size_t values_left = max_trace_values;
   trace.name = name;
   std::string line;
   std::size_t line_number = 0;
   while (std::getline(in, line)) {
     ++line_number;
     if (line.empty()) continue;
-    nlohmann::json parsed = nlohmann::json::parse(line, nullptr, false);
+    nlohmann::json parsed = parse_trace_line(line, values_left, fmt::format("{}, line {}", name, line_number));
     if (parsed.is_discarded() || !parsed.is_object()) {
       throw InputError(fmt::format("{}, line {}: not a JSON object; the trace is malformed or truncated", name, line_number));
     }
@@ -119,24 +173,31 @@ LoadedTrace parse_trace(const std::string& text, const std::string& name) {
   const nlohmann::json& parameters = field(trace.header, "parameters", where);
   const std::string parameters_where = where + ", parameters";
   Theorem1Config& config = trace.config;
-  config.arithmetic = parse_arithmetic(string_field(parameters, "arithmetic", parameters_where));
-  config.mu = parse_mu_schedule(string_field(parameters, "mu", parameters_where));
-  config.nu = parse_nu_schedule(string_field(parameters, "nu", parameters_where));
-  config.path = parse_path(string_field(parameters, "path", parameters_where));
+  config.arithmetic = parsed_field(parameters, "arithmetic", parameters_where, parse_arithmetic);
+  config.mu = parsed_field(parameters, "mu", parameters_where, parse_mu_schedule);
+  config.nu = parsed_field(parameters, "nu", parameters_where, parse_nu_schedule);
+  config.path = parsed_field(parameters, "path", parameters_where, parse_path);
   config.steps = integer_field(parameters, "steps", parameters_where);
   if (config.steps < 0 || config.steps > 1'000'000'000) throw InputError(parameters_where + ": invalid step count");
   const auto weights = static_cast<std::size_t>(trace.problem->weight_count());
   config.start.W = rational_list<RowVector<Rational>>(field(parameters, "W0", parameters_where), weights, parameters_where + " W0");
   config.start.omega = rational_list<Vector<Rational>>(field(parameters, "omega0", parameters_where), 3, parameters_where + " omega0");
   const nlohmann::json& tolerances = field(parameters, "tolerances", parameters_where);
-  config.tolerances.weights_relative = parse_rational(string_field(tolerances, "weights_relative", parameters_where), "tolerance");
-  config.tolerances.omega = parse_rational(string_field(tolerances, "omega", parameters_where), "tolerance");
-  config.tolerances.xi_relative = parse_rational(string_field(tolerances, "xi_relative", parameters_where), "tolerance");
+  const auto rational = [](const std::string& text) { return parse_rational(text, "--tolerance"); };
+  config.tolerances.weights_relative = parsed_field(tolerances, "weights_relative", parameters_where + ", tolerances", rational);
+  config.tolerances.omega = parsed_field(tolerances, "omega", parameters_where + ", tolerances", rational);
+  config.tolerances.xi_relative = parsed_field(tolerances, "xi_relative", parameters_where + ", tolerances", rational);
   trace.parameters.start_kind = string_field(parameters, "start", parameters_where);
   const nlohmann::json& seed = field(parameters, "seed", parameters_where);
-  if (!seed.is_number_unsigned() && !seed.is_number_integer()) throw InputError(parameters_where + ": 'seed' must be an integer");
+  if (!seed.is_number_unsigned()) throw InputError(parameters_where + ": field 'seed' must be a whole number from 0 to 2^64 - 1");
+  // The spectrum is informational (replays recompute it), but it must have the documented form.
+  const nlohmann::json& spectrum = field(trace.header, "spectrum", where);
+  for (const char* name : {"b_lower", "norm_upper"}) string_field(spectrum, name, where + ", spectrum");
+  if (!field(spectrum, "certified", where + ", spectrum").is_boolean()) throw InputError(where + ", spectrum: field 'certified' must be true or false");
+  integer_field(spectrum, "rank", where + ", spectrum");
   trace.parameters.seed = seed.get<std::uint64_t>();
   trace.W_star = rational_list<RowVector<Rational>>(field(trace.header, "W_star", where), weights, where + " W_star");
+  if (trace.kind == "theorem1-trajectory") check_trajectory_records(trace);
   return trace;
 }
 

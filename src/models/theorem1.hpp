@@ -112,6 +112,9 @@ struct Theorem1Config {
   std::function<bool(std::int64_t step)> record_step;
   // Called every 16 steps with the step reached; it decides itself whether to print.
   std::function<void(std::int64_t step)> progress;
+  // When set (0 ≤ halt_after < steps), the run records step halt_after and ends there, as if it
+  // were cut short. A replay uses it to stop at the last step that a trace records.
+  std::int64_t halt_after = -1;
 };
 
 // One recorded step: norms for display (upper bounds for intervals), and the state as text in
@@ -131,6 +134,7 @@ struct Theorem1Run {
   std::int64_t steps_requested = 0;
   std::int64_t steps_done = 0;
   std::string stop_reason;  // empty when all steps were done
+  bool halted = false;      // ended at config.halt_after, before its last step and with no stop reason
   std::vector<RecordedStep> trajectory;
   // At the last state: whether each quantity is within its tolerance, decided in the run's own
   // arithmetic (intervals give unknown when the enclosure straddles the threshold).

@@ -7,6 +7,7 @@
 #include <Eigen/QR>
 
 #include <chrono>
+#include <type_traits>
 
 namespace sgverify {
 
@@ -216,9 +217,9 @@ Theorem1Run run_theorem1(const Theorem1Problem& problem, const RowVector<Rationa
     run.trajectory.push_back(std::move(row));
   };
 
-  // The progress callback rate-limits itself by the clock; calling it every 16 steps keeps slow
-  // multiprecision runs reporting and costs a double step about 1%.
-  constexpr std::int64_t progress_every = 16;
+  // The progress callback rate-limits itself by the clock. Machine floats call it every 16 steps,
+  // which costs a double step about 1%; multiprecision steps are slow enough to call it every step.
+  constexpr std::int64_t progress_every = std::is_floating_point_v<T> ? 16 : 1;
   std::int64_t k = 0;
   for (;; ++k) {
     const Theorem1Quantities<T> quantities(moments, W, omega, config.path);
@@ -236,7 +237,8 @@ Theorem1Run run_theorem1(const Theorem1Problem& problem, const RowVector<Rationa
     if (!sizes.failure.empty() && !last) run.stop_reason = "stopped at step " + std::to_string(k) + ": " + sizes.failure;
     if (enclosure_lost) run.stop_reason = "stopped at step " + std::to_string(k) + ": the enclosures of W and omega grew too wide to decide anything";
     if (diverged) run.stop_reason = "stopped at step " + std::to_string(k) + ": the weights diverged";
-    const bool stop = last || !run.stop_reason.empty();
+    run.halted = !last && run.stop_reason.empty() && k == config.halt_after;
+    const bool stop = last || !run.stop_reason.empty() || run.halted;
     if (stop || !config.record_step || config.record_step(k)) record(k, quantities, sizes);
     if (stop) {
       run.diverged = diverged;

@@ -6,7 +6,9 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cmath>
+#include <ostream>
 #include <memory>
 #include <set>
 
@@ -64,6 +66,19 @@ std::function<bool(std::int64_t)> default_record_steps(std::int64_t steps) {
   for (int j = 0; j <= log_spaced_points; ++j) log_spaced->insert(static_cast<std::int64_t>(std::ceil(std::exp(j * log_step))));
   return [every, log_spaced](std::int64_t k) {
     return k <= 100 || k % every == 0 || is_one_two_five_step(k) || log_spaced->count(k) > 0;
+  };
+}
+
+std::function<void(std::int64_t)> step_progress(std::ostream& log, std::int64_t steps) {
+  const auto started = std::chrono::steady_clock::now();
+  auto last_print = std::make_shared<std::chrono::steady_clock::time_point>(started);
+  return [&log, steps, started, last_print](std::int64_t k) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - *last_print < std::chrono::seconds(2)) return;
+    *last_print = now;
+    const double elapsed = std::chrono::duration<double>(now - started).count();
+    const double left = elapsed * static_cast<double>(steps - k) / static_cast<double>(k);
+    log << fmt::format("  step {} of {} ({:.0f}%), about {:.0f} s left\n", k, steps, 100.0 * static_cast<double>(k) / static_cast<double>(steps), left);
   };
 }
 

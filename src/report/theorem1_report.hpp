@@ -30,6 +30,10 @@ bool is_one_two_five_step(std::int64_t k);
 // (steps/1000)-th step, so a trajectory file has at most about 1,400 rows.
 std::function<bool(std::int64_t)> default_record_steps(std::int64_t steps);
 
+// A Theorem1Config::progress that writes "step k of steps" with an estimate of the time left to
+// `log`, at most every 2 seconds. `log` must outlive the run.
+std::function<void(std::int64_t)> step_progress(std::ostream& log, std::int64_t steps);
+
 std::string terminal_table(const Theorem1Run& run);
 nlohmann::json summary_json(const Theorem1Outcome& outcome);
 std::string trajectory_csv(const Theorem1Run& run);

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# A trajectory replay checks every record before it runs, runs no further than the last recorded
+# step, keeps to --time-limit, and tells an early stop from a file cut short.
+# Usage: trace_replay_bounds.sh SGVERIFY
+set -u
+sgverify=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# expect STATUS FRAGMENT ARGS...: the exit status, and FRAGMENT in standard output or error.
+expect() {
+  local expected=$1 fragment=$2
+  shift 2
+  "$sgverify" "$@" >"$work/stdout" 2>"$work/stderr"
+  local status=$?
+  if [ "$status" -ne "$expected" ]; then
+    fail "exit status $status, expected $expected: $*"; cat "$work/stdout" "$work/stderr"
+  elif ! grep -qF -- "$fragment" "$work/stdout" "$work/stderr"; then
+    fail "output lacks '$fragment': $*"; cat "$work/stdout" "$work/stderr"
+  elif [ "$expected" -eq 2 ] && { [ -s "$work/stdout" ] || [ "$(wc -l <"$work/stderr")" -ne 1 ]; }; then
+    fail "output beyond one message: $*"; cat "$work/stdout" "$work/stderr"
+  fi
+}
+
+# edit FILE OUT PYTHON: rewrites a trace; `lines` holds the parsed lines, the code edits them.
+edit() {
+  python3 - "$1" "$2" "$3" <<'PY'
+import json, sys
+lines = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+exec(sys.argv[3])
+open(sys.argv[2], "w").write("".join(json.dumps(line) + "\n" for line in lines))
+PY
+}
+
+"$sgverify" theorem1 --steps 3000 --out "$work/run" >/dev/null 2>&1 || fail "theorem1 --steps 3000 failed"
+trace=$work/run/trace.jsonl
+expect 0 "reproduced" trace replay "$trace"
+tail -n 1 "$trace" | grep -q '"stop":"completed"' || fail "the last record lacks \"stop\":\"completed\""
+
+# A file cut at a line boundary is truncated for show and replay alike.
+head -n 500 "$trace" >"$work/cut.jsonl"
+expect 2 "the file is truncated" trace show "$work/cut.jsonl"
+expect 2 "the file is truncated" trace replay "$work/cut.jsonl"
+
+# Damaged records are bad input before anything runs.
+edit "$trace" "$work/no-W.jsonl" 'del lines[3]["W"]'
+expect 2 "step 3: missing field 'W'" trace replay "$work/no-W.jsonl"
+edit "$trace" "$work/W-number.jsonl" 'lines[3]["W"] = 5'
+expect 2 "'W' must be a list of 3 strings" trace replay "$work/W-number.jsonl"
+edit "$trace" "$work/short-omega.jsonl" 'lines[3]["omega"] = lines[3]["omega"][:2]'
+expect 2 "'omega' must be a list of 3 strings" trace show "$work/short-omega.jsonl"
+edit "$trace" "$work/k-order.jsonl" 'lines[3]["k"], lines[4]["k"] = lines[4]["k"], lines[3]["k"]'
+expect 2 "is out of order" trace replay "$work/k-order.jsonl"
+edit "$trace" "$work/stop-early.jsonl" 'lines[3]["stop"] = "completed"'
+expect 2 "only the last record may hold 'stop'" trace replay "$work/stop-early.jsonl"
+
+# Raising the step count in the header does not make the replay run 10^9 steps: it stops at the
+# last recorded step, finds the records differ, and says so at once.
+edit "$trace" "$work/huge-steps.jsonl" 'lines[0]["parameters"]["steps"] = 10**9'
+expect 1 "NOT reproduced" trace replay "$work/huge-steps.jsonl"
+
+# An early stop is recorded and reproduced; claiming another end is not reproduced.
+"$sgverify" theorem1 --steps 3000 --mu fixed:10 --out "$work/diverged" >/dev/null 2>&1
+tail -n 1 "$work/diverged/trace.jsonl" | grep -q '"stop":"stopped at step [0-9]*: the weights diverged"' ||
+  fail "the diverged run's last record lacks its stop reason"
+expect 0 "reproduced" trace replay "$work/diverged/trace.jsonl"
+edit "$work/diverged/trace.jsonl" "$work/claims-completed.jsonl" 'lines[-1]["stop"] = "completed"'
+expect 1 "NOT reproduced: the trace records the end 'completed'" trace replay "$work/claims-completed.jsonl"
+
+# --time-limit: a replay that runs longer stops with exit 2; the value is checked.
+"$sgverify" theorem1 --arith mpfr:2000 --steps 2000 --out "$work/mpfr" >/dev/null 2>&1 || fail "mpfr:2000 run failed"
+expect 2 "the trace asks for more work than --time-limit 0.001 allows" trace replay "$work/mpfr/trace.jsonl" --time-limit 0.001
+for value in nan -1 abc 1e10 ""; do
+  expect 2 "invalid --time-limit '$value'" trace replay "$work/mpfr/trace.jsonl" --time-limit "$value"
+done
+
+# The writer's numbers fit the reader: an mpfr:20000 run writes W* with about 6000 digits.
+"$sgverify" theorem1 --arith mpfr:20000 --steps 20 --out "$work/wide" >/dev/null 2>&1 || fail "mpfr:20000 run failed"
+expect 0 "reproduced" trace replay "$work/wide/trace.jsonl"
+
+# Exact trajectories of more than 10 steps and Theorem 2 horizons above 5000 are refused.
+"$sgverify" theorem1 --arith exact --steps 2 --out "$work/exact" >/dev/null 2>&1 || fail "exact run failed"
+edit "$work/exact/trace.jsonl" "$work/exact-11.jsonl" 'lines[0]["parameters"]["steps"] = 11'
+expect 2 "exact replays are limited to 10" trace replay "$work/exact-11.jsonl"
+shift_trace=$(dirname "$0")/counterexamples/T2-needs-finite-dimension-weighted-shift-l2-dim1.jsonl
+edit "$shift_trace" "$work/horizon.jsonl" 'lines[0]["construction"]["steps"] = 5001'
+expect 2 "invalid horizon 5001" trace replay "$work/horizon.jsonl"
+
+# Header fields are named as fields, not as the flags that set them, and each one is type-checked.
+fixed_point=$(dirname "$0")/counterexamples/T1-global-attraction.jsonl
+edit "$fixed_point" "$work/mu.jsonl" 'lines[0]["parameters"]["mu"] = "fixed:abc"'
+expect 2 "parameters: invalid field 'mu'" trace replay "$work/mu.jsonl"
+edit "$fixed_point" "$work/arith.jsonl" 'lines[0]["parameters"]["arithmetic"] = "mpfr:3"'
+expect 2 "invalid field 'arithmetic' 'mpfr:3'" trace show "$work/arith.jsonl"
+edit "$fixed_point" "$work/seed.jsonl" 'lines[0]["parameters"]["seed"] = -1'
+expect 2 "field 'seed' must be a whole number" trace replay "$work/seed.jsonl"
+edit "$fixed_point" "$work/rank.jsonl" 'lines[0]["spectrum"]["rank"] = "x"'
+expect 2 "spectrum: field 'rank' must be an integer" trace replay "$work/rank.jsonl"
+edit "$fixed_point" "$work/tolerance.jsonl" 'lines[0]["parameters"]["tolerances"]["omega"] = "1/0"'
+expect 2 "tolerances: invalid field 'omega' '1/0'" trace replay "$work/tolerance.jsonl"
+
+# Memory stays bounded: a trace of more JSON values than any trace the suite writes is refused.
+python3 -c 'import json; print(json.dumps({"format": "sgverify-trace", "version": 1, "x": [[0] * 10] * 2100000}))' >"$work/many.jsonl"
+expect 2 "more than 20000000 JSON values" trace show "$work/many.jsonl"
+
+echo "$((failures == 0 ? 1 : 0)) passed, $failures failed"
+[ "$failures" -eq 0 ]
