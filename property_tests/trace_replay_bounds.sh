@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A trajectory replay checks every record before it runs, runs no further than the last recorded
-# step, keeps to --time-limit, and tells an early stop from a file cut short.
+# step, keeps to --time-limit, and distinguishes an early stop from a file cut short.
 # Usage: trace_replay_bounds.sh SGVERIFY
 set -u
 sgverify=$1
@@ -9,7 +9,8 @@ trap 'rm -rf "$work"' EXIT
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
-# expect STATUS FRAGMENT ARGS...: the exit status, and FRAGMENT in standard output or error.
+# expect STATUS FRAGMENT ARGS...: runs sgverify with ARGS and checks the exit status and that
+# FRAGMENT appears in its output. Status 2 must come with one message line and nothing on stdout.
 expect() {
   local expected=$1 fragment=$2
   shift 2
@@ -100,6 +101,12 @@ edit "$fixed_point" "$work/rank.jsonl" 'lines[0]["spectrum"]["rank"] = "x"'
 expect 2 "spectrum: field 'rank' must be an integer" trace replay "$work/rank.jsonl"
 edit "$fixed_point" "$work/tolerance.jsonl" 'lines[0]["parameters"]["tolerances"]["omega"] = "1/0"'
 expect 2 "tolerances: invalid field 'omega' '1/0'" trace replay "$work/tolerance.jsonl"
+
+# Replays print the seed of the run that wrote the trace, and the Theorem 2 seed is checked too.
+expect 0 "theorem1-counterexample trace, written with seed" trace replay "$fixed_point"
+expect 0 "theorem2-counterexample trace, format version 1, written with seed" trace replay "$shift_trace"
+edit "$shift_trace" "$work/t2-seed.jsonl" 'lines[0]["seed"] = "one"'
+expect 2 "field 'seed' must be a whole number" trace show "$work/t2-seed.jsonl"
 
 # Memory stays bounded: a trace of more JSON values than any trace the suite writes is refused.
 python3 -c 'import json; print(json.dumps({"format": "sgverify-trace", "version": 1, "x": [[0] * 10] * 2100000}))' >"$work/many.jsonl"

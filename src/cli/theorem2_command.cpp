@@ -317,12 +317,17 @@ int run_theorem2_trace(const TraceOptions& options) {
   const std::string recorded_claim = string_field(header, "claim", where);
   const std::string recorded = string_field(header, "verdict", where);
   const std::string recorded_level = string_field(header, "level", where);
+  // The seed of the run that wrote the trace. The constructions themselves use no randomness.
+  if (!header.contains("seed") || !header["seed"].is_number_unsigned()) {
+    throw InputError(where + ": field 'seed' must be a whole number from 0 to 2^64 - 1");
+  }
+  const std::uint64_t seed = header["seed"].get<std::uint64_t>();
   // Replays rebuild the construction before printing, so an invalid trace prints only the error.
   std::optional<proofs::ConstructionCheck> check;
   if (options.action == "replay") check = proofs::check_construction(name, norm, x0, steps);
 
-  std::string text = fmt::format("{} trace, format version {}\nclaim {}: recorded verdict {} ({})\n", theorem2_trace_kind, trace_format_version,
-                                 recorded_claim, recorded, recorded_level);
+  std::string text = fmt::format("{} trace, format version {}, written with seed {}\nclaim {}: recorded verdict {} ({})\n", theorem2_trace_kind,
+                                 trace_format_version, seed, recorded_claim, recorded, recorded_level);
   text += fmt::format("construction {} under {}, start ({}), {} steps\n", name, proofs::to_string(norm), [&] {
     std::string start;
     for (Eigen::Index i = 0; i < x0.size(); ++i) start += (i == 0 ? "" : ", ") + rational_to_string(x0(i));

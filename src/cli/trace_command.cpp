@@ -25,6 +25,10 @@ std::string join(const nlohmann::json& list) {
   return text;
 }
 
+// The first line of a Theorem 1 replay. The replay uses no randomness (the data and the start are
+// in the trace), so the seed is the one the writing run used.
+std::string seed_line(const LoadedTrace& trace) { return fmt::format("{} trace, written with seed {}\n", trace.kind, trace.parameters.seed); }
+
 // Largest step counts a replay accepts: a counterexample is replayed by a few exact steps, and a
 // trajectory in exact arithmetic grows too fast for more (see the README).
 constexpr std::int64_t max_counterexample_steps = 100;
@@ -48,7 +52,7 @@ int replay_fixed_point(const LoadedTrace& trace) {
   const bool at_solution = W_star == config.start.W;
   const bool omega_nonzero = !config.start.omega.isZero();
   const bool fixed = run.final_W == config.start.W && run.final_omega == config.start.omega;
-  std::cout << fmt::format("claim {}: recorded verdict {} ({})\n", claim, recorded, level);
+  std::cout << seed_line(trace) << fmt::format("claim {}: recorded verdict {} ({})\n", claim, recorded, level);
   std::cout << fmt::format("start W = ({}), omega = ({})\n", join(trace.header["parameters"]["W0"]), join(trace.header["parameters"]["omega0"]));
   std::cout << fmt::format("W0 equals the exact least-squares W*: {}\n", at_solution ? "yes" : "no");
   std::cout << fmt::format("omega0 is nonzero: {}\n", omega_nonzero ? "yes" : "no");
@@ -76,8 +80,8 @@ int replay_trajectory(const LoadedTrace& trace, double time_limit) {
   }
   config.record_step = default_record_steps(config.steps);
   if (trace.last_k < config.steps) config.halt_after = trace.last_k;
-  // Between steps the replay reports progress and gives up, as bad input, once it has run longer
-  // than --time-limit: a small edited file can ask for years of work.
+  // Between steps the replay reports progress. It stops with bad input once it has run longer
+  // than --time-limit, because a small edited file can request years of work.
   const auto started = std::chrono::steady_clock::now();
   config.progress = [time_limit, started, last_k = trace.last_k, report = step_progress(std::cerr, trace.last_k)](std::int64_t k) {
     report(k);
@@ -89,6 +93,7 @@ int replay_trajectory(const LoadedTrace& trace, double time_limit) {
     }
   };
   const Theorem1Run run = run_theorem1(*trace.problem, trace.W_star, config);
+  std::cout << seed_line(trace);
   const std::size_t common = std::min(trace.steps.size(), run.trajectory.size());
   for (std::size_t i = 0; i < common; ++i) {
     const nlohmann::json& recorded = trace.steps[i];
@@ -104,7 +109,7 @@ int replay_trajectory(const LoadedTrace& trace, double time_limit) {
                              trace.last_k, run.trajectory.size(), run.trajectory.empty() ? -1 : run.trajectory.back().k);
     return exit_failure;
   }
-  // The trace ends with a stop reason; the replay must end there for the same reason.
+  // When the trace records why its run ended, the replay must end at the same step for the same reason.
   const std::string replayed_stop = run.halted ? "the run goes on" : trajectory_stop_text(run);
   if (!trace.stop.empty() && trace.stop != replayed_stop) {
     std::cout << fmt::format("NOT reproduced: the trace records the end '{}' at k = {}, the replay '{}'\n", trace.stop, trace.last_k,
@@ -134,7 +139,7 @@ int replay_audit_step(const LoadedTrace& trace) {
     throw InputError(fmt::format("trace records {} steps for a counterexample; a counterexample replays at most {}", trace.config.steps,
                                  max_counterexample_steps));
   }
-  std::cout << fmt::format("claim {}: {}\n", claim, step.statement);
+  std::cout << seed_line(trace) << fmt::format("claim {}: {}\n", claim, step.statement);
   std::cout << fmt::format("instance: d = {}, S = {}, mu {}, nu {}\n", instance.data.dim(), instance.data.samples(), instance.mu.name(),
                            instance.nu.name());
   std::cout << fmt::format("replayed verdict {} ({}): {}\n", to_string(verdict.verdict), to_string(verdict.evidence), verdict.detail);
