@@ -81,10 +81,10 @@ done
 "$sgverify" theorem1 --arith mpfr:20000 --steps 20 --out "$work/wide" >/dev/null 2>&1 || fail "mpfr:20000 run failed"
 expect 0 "reproduced" trace replay "$work/wide/trace.jsonl"
 
-# Exact trajectories of more than 10 steps and Theorem 2 horizons above 5000 are refused.
+# Exact trajectories of more than 8 steps and Theorem 2 horizons above 5000 are refused.
 "$sgverify" theorem1 --arith exact --steps 2 --out "$work/exact" >/dev/null 2>&1 || fail "exact run failed"
-edit "$work/exact/trace.jsonl" "$work/exact-11.jsonl" 'lines[0]["parameters"]["steps"] = 11'
-expect 2 "exact replays are limited to 10" trace replay "$work/exact-11.jsonl"
+edit "$work/exact/trace.jsonl" "$work/exact-9.jsonl" 'lines[0]["parameters"]["steps"] = 9'
+expect 2 "exact replays are limited to 8" trace replay "$work/exact-9.jsonl"
 shift_trace=$(dirname "$0")/counterexamples/T2-needs-finite-dimension-weighted-shift-l2-dim1.jsonl
 edit "$shift_trace" "$work/horizon.jsonl" 'lines[0]["construction"]["steps"] = 5001'
 expect 2 "invalid horizon 5001" trace replay "$work/horizon.jsonl"
