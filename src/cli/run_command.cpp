@@ -4,6 +4,7 @@
 #include "io/atomic_file.hpp"
 #include "io/csv.hpp"
 #include "io/input_error.hpp"
+#include "io/output_folder.hpp"
 #include "report/html_report.hpp"
 
 #include <fmt/format.h>
@@ -157,10 +158,9 @@ int run_main_job(const RunOptions& options) {
   // Read the data once before writing anything, so a malformed file leaves no partial report.
   read_csv_dataset(options.diabetes, CsvOptions{true, default_grid_bits});
   // NOTE: each part writes its subfolder straight into the report folder, so a run that fails or
-  // is killed part-way leaves the finished subfolders without index.md. Staging the whole report
-  // needs every execute_* function to take the final path apart from the folder it writes to.
-  const std::filesystem::path folder = options.out;
-  create_output_folder(folder);
+  // is killed part-way leaves the finished subfolders without index.md.
+  const OutputFolder folder(options.out);
+  create_output_folder(folder.write_to);
   const auto started = std::chrono::steady_clock::now();
 
   const std::vector<DefaultRun> runs = default_runs(options);
@@ -251,13 +251,13 @@ int run_main_job(const RunOptions& options) {
   index += "\n## Figure 6\n\n![Figure 6](critical-points/figure6.svg)\n";
   index += "\n## Convergence plots\n\n";
   for (const DefaultRun& run : runs) index += fmt::format("### {0}\n\n![{0}]({0}/convergence.svg)\n\n", run.name);
-  write_file_atomically(folder / "index.md", index);
-  write_index_html(folder, combined, runs, options.seed);
+  write_file_atomically(folder.write_to / "index.md", index);
+  write_index_html(folder.write_to, combined, runs, options.seed);
 
   nlohmann::json claims = nlohmann::json::array();
   for (const ClaimResult& claim : combined) claims.push_back(to_json(claim));
   const nlohmann::json summary{{"command", "run"}, {"seed", options.seed}, {"claims", claims}};
-  write_file_atomically(folder / "summary.json", summary.dump(2) + "\n");
+  write_file_atomically(folder.write_to / "summary.json", summary.dump(2) + "\n");
 
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (options.json) {
@@ -268,7 +268,7 @@ int run_main_job(const RunOptions& options) {
                                claim.instances);
       if (!claim.replay.empty()) std::cout << "  replay: " << claim.replay << "\n";
     }
-    std::cout << fmt::format("seed {}\nreport: {} ({:.1f} s)\n", options.seed, (folder / "index.md").string(), seconds);
+    std::cout << fmt::format("seed {}\nreport: {} ({:.1f} s)\n", options.seed, (folder.final / "index.md").string(), seconds);
   }
   return exit_success;
 }
