@@ -103,7 +103,7 @@ void add_critic_options(CLI::App& command, CriticOptions& options) {
   command.add_flag("--json", options.json, "Print summary.json on standard output instead of the table");
 }
 
-std::vector<ClaimResult> execute_critic(const CriticOptions& options, const std::filesystem::path& folder, std::ostream& log) {
+std::vector<ClaimResult> execute_critic(const CriticOptions& options, const OutputFolder& folder, std::ostream& log) {
   check_count(options.instances, "--instances", 1, max_count);
   check_count(options.samples, "--samples", 2, 1000);
   check_count(options.dim, "--dim", 1, 100);
@@ -143,7 +143,7 @@ std::vector<ClaimResult> execute_critic(const CriticOptions& options, const std:
     alignment.detail += fmt::format("; also confirmed with random prescribed gradients on {} data sets", random_part.instances);
   }
 
-  StagedFolder staged(folder, {});
+  StagedFolder staged(folder.write_to, {});
   std::string text = "# Appendix A: critics do not align gradients\n\n";
   text += "A critic phi(h) fitted to the loss is used through its gradient as a synthetic gradient. Construction: "
           "phi(h) = sum_i (L_i(h_i) + g_i^T (h - h_i)) beta_i(h), with beta_i = 1 on the ball |h - h_i| <= r, 0 outside 2r, "
@@ -164,7 +164,7 @@ std::vector<ClaimResult> execute_critic(const CriticOptions& options, const std:
 }
 
 int run_critic_command(const CriticOptions& options) {
-  const std::vector<ClaimResult> claims = execute_critic(options, options.out, std::cerr);
+  const std::vector<ClaimResult> claims = execute_critic(options, OutputFolder(options.out), std::cerr);
   if (options.json) {
     std::cout << std::ifstream(std::filesystem::path(options.out) / "summary.json").rdbuf();
     return exit_success;
@@ -183,8 +183,7 @@ void add_critical_points_options(CLI::App& command, CriticalPointsOptions& optio
   command.add_flag("--json", options.json, "Print summary.json on standard output instead of the table");
 }
 
-std::vector<ClaimResult> execute_critical_points(const CriticalPointsOptions& options, const std::filesystem::path& folder,
-                                                 std::ostream& log) {
+std::vector<ClaimResult> execute_critical_points(const CriticalPointsOptions& options, const OutputFolder& folder, std::ostream& log) {
   check_count(options.starts, "--starts", 1, max_count);
   check_count(options.steps, "--steps", 1, 100'000);
   proofs::SgSystem system{proofs::paper_data(), parse_rational(options.mu, "--mu"), parse_rational(options.nu, "--nu")};
@@ -247,11 +246,11 @@ std::vector<ClaimResult> execute_critical_points(const CriticalPointsOptions& op
                                    std::hypot(rational_to_double(end.a), rational_to_double(end.b)));
   }
 
-  StagedFolder staged(folder, {});
+  StagedFolder staged(folder.write_to, {});
   // The figure's trajectory: a = 1 with b and c away from the critical set.
   const proofs::SgTrajectory shown = proofs::run_sg_system(system, {Rational(1), Rational(3, 2), Rational(1, 2)}, options.steps);
   draw_figure6(staged.path() / "figure6.svg", shown);
-  log << fmt::format("  figure: {}\n", (folder / "figure6.svg").string());
+  log << fmt::format("  figure: {}\n", (folder.final / "figure6.svg").string());
 
   std::string text = "# Appendix B: an SG introduces new critical points\n\n";
   text += fmt::format("Data x = {{-2, -1, 1, 2}}, model f(x) = a x + b, loss L(a, b) = sum_i |a x_i + b| (unique minimum a = b = 0). "
@@ -272,7 +271,7 @@ std::vector<ClaimResult> execute_critical_points(const CriticalPointsOptions& op
 }
 
 int run_critical_points_command(const CriticalPointsOptions& options) {
-  const std::vector<ClaimResult> claims = execute_critical_points(options, options.out, std::cerr);
+  const std::vector<ClaimResult> claims = execute_critical_points(options, OutputFolder(options.out), std::cerr);
   if (options.json) {
     std::cout << std::ifstream(std::filesystem::path(options.out) / "summary.json").rdbuf();
     return exit_success;

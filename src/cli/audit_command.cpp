@@ -73,7 +73,7 @@ void add_audit_options(CLI::App& command, AuditOptions& options) {
   command.add_flag("--json", options.json, "Print summary.json on standard output instead of the table");
 }
 
-std::vector<ClaimResult> execute_audit(const AuditOptions& options, const std::filesystem::path& folder, std::ostream& log) {
+std::vector<ClaimResult> execute_audit(const AuditOptions& options, const OutputFolder& folder, std::ostream& log) {
   if (options.proof == "corollary1") return execute_corollary1_audit(options, folder, log);
   if (is_second_batch_proof(options.proof)) return execute_second_batch_audit(options, folder, log);
   if (options.proof != "theorem1") throw InputError("invalid --proof '" + options.proof + "': use theorem1, theorem2, proposition2 or corollary1");
@@ -99,12 +99,12 @@ std::vector<ClaimResult> execute_audit(const AuditOptions& options, const std::f
   });
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-  StagedFolder staged(folder, {"counterexample-"});
+  StagedFolder staged(folder.write_to, {"counterexample-"});
   std::vector<ClaimResult> results;
   for (proofs::ClaimAudit& audit : audits) {
     if (audit.counterexample) {
       const std::filesystem::path written = write_counterexample(staged.path(), audit, options.seed);
-      audit.result.counterexample = (folder / written.filename()).string();
+      audit.result.counterexample = (folder.final / written.filename()).string();
       audit.result.replay = invoked_program + " trace replay " + audit.result.counterexample;
     }
     results.push_back(audit.result);
@@ -120,7 +120,7 @@ std::vector<ClaimResult> execute_audit(const AuditOptions& options, const std::f
 }
 
 int run_audit_command(const AuditOptions& options) {
-  const std::vector<ClaimResult> results = execute_audit(options, options.out, std::cerr);
+  const std::vector<ClaimResult> results = execute_audit(options, OutputFolder(options.out), std::cerr);
   if (options.json) {
     std::cout << std::ifstream(std::filesystem::path(options.out) / "summary.json").rdbuf();
     return exit_success;

@@ -1,7 +1,11 @@
 // The sgverify subcommands. Each one validates every flag value before it writes anything.
+// Each execute_* function writes its outputs into `folder.write_to` and names them by
+// `folder.final` in every text it writes or prints, so that `sgverify run` can build its report
+// in a staging folder.
 #pragma once
 
 #include "data/families.hpp"
+#include "io/output_folder.hpp"
 #include "report/theorem1_report.hpp"
 
 #include <CLI/CLI.hpp>
@@ -68,7 +72,7 @@ struct Theorem1Execution {
   std::unique_ptr<Theorem1Problem> problem;
   Theorem1Outcome outcome;
 };
-Theorem1Execution execute_theorem1(const Theorem1Options& options, const std::filesystem::path& folder, std::ostream& log);
+Theorem1Execution execute_theorem1(const Theorem1Options& options, const OutputFolder& folder, std::ostream& log);
 
 int run_theorem1_command(const Theorem1Options& options);
 
@@ -112,10 +116,10 @@ struct AuditOptions {
 
 void add_audit_options(CLI::App& command, AuditOptions& options);
 // Runs the audit and writes report.md, summary.json and the counterexample traces into `folder`.
-std::vector<ClaimResult> execute_audit(const AuditOptions& options, const std::filesystem::path& folder, std::ostream& log);
+std::vector<ClaimResult> execute_audit(const AuditOptions& options, const OutputFolder& folder, std::ostream& log);
 int run_audit_command(const AuditOptions& options);
 // The audit of Corollary 1, which `execute_audit` dispatches to.
-std::vector<ClaimResult> execute_corollary1_audit(const AuditOptions& options, const std::filesystem::path& folder, std::ostream& log);
+std::vector<ClaimResult> execute_corollary1_audit(const AuditOptions& options, const OutputFolder& folder, std::ostream& log);
 
 struct CriticOptions {
   std::int64_t instances = 20;
@@ -128,7 +132,7 @@ struct CriticOptions {
 };
 
 void add_critic_options(CLI::App& command, CriticOptions& options);
-std::vector<ClaimResult> execute_critic(const CriticOptions& options, const std::filesystem::path& folder, std::ostream& log);
+std::vector<ClaimResult> execute_critic(const CriticOptions& options, const OutputFolder& folder, std::ostream& log);
 int run_critic_command(const CriticOptions& options);
 
 struct CriticalPointsOptions {
@@ -142,8 +146,7 @@ struct CriticalPointsOptions {
 };
 
 void add_critical_points_options(CLI::App& command, CriticalPointsOptions& options);
-std::vector<ClaimResult> execute_critical_points(const CriticalPointsOptions& options, const std::filesystem::path& folder,
-                                                 std::ostream& log);
+std::vector<ClaimResult> execute_critical_points(const CriticalPointsOptions& options, const OutputFolder& folder, std::ostream& log);
 int run_critical_points_command(const CriticalPointsOptions& options);
 
 struct TraceOptions {
@@ -164,11 +167,11 @@ struct Theorem2Options {
 
 void add_theorem2_options(CLI::App& command, Theorem2Options& options);
 // Decides the T2.* claims and writes report.md, summary.json, the plots and a trace per construction into `folder`.
-std::vector<ClaimResult> execute_theorem2(const Theorem2Options& options, const std::filesystem::path& folder, std::ostream& log);
+std::vector<ClaimResult> execute_theorem2(const Theorem2Options& options, const OutputFolder& folder, std::ostream& log);
 int run_theorem2_command(const Theorem2Options& options);
 // The audits of Theorem 2 and Proposition 2, which `execute_audit` dispatches to.
 bool is_second_batch_proof(const std::string& proof);
-std::vector<ClaimResult> execute_second_batch_audit(const AuditOptions& options, const std::filesystem::path& folder, std::ostream& log);
+std::vector<ClaimResult> execute_second_batch_audit(const AuditOptions& options, const OutputFolder& folder, std::ostream& log);
 // Traces of the Theorem 2 constructions, which `trace show` and `trace replay` dispatch to.
 bool is_theorem2_trace(const std::filesystem::path& path);
 int run_theorem2_trace(const TraceOptions& options);
@@ -189,8 +192,7 @@ struct Table2Options {
 
 void add_table2_options(CLI::App& command, Table2Options& options);
 // Runs the table and writes its outputs into `folder`; prints the table when `print` is set.
-std::vector<ClaimResult> execute_table2(const Table2Options& options, const std::filesystem::path& folder, std::ostream& log,
-                                        bool print);
+std::vector<ClaimResult> execute_table2(const Table2Options& options, const OutputFolder& folder, std::ostream& log, bool print);
 int run_table2_command(const Table2Options& options);
 
 }  // namespace sgverify

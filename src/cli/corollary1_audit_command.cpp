@@ -18,7 +18,7 @@ constexpr std::int64_t max_instances = 1'000'000;
 
 }  // namespace
 
-std::vector<ClaimResult> execute_corollary1_audit(const AuditOptions& options, const std::filesystem::path& folder, std::ostream& log) {
+std::vector<ClaimResult> execute_corollary1_audit(const AuditOptions& options, const OutputFolder& folder, std::ostream& log) {
   if (options.instances < 1 || options.instances > max_instances) {
     throw InputError(fmt::format("invalid --instances {}: use 1 to {}", options.instances, max_instances));
   }
@@ -32,14 +32,14 @@ std::vector<ClaimResult> execute_corollary1_audit(const AuditOptions& options, c
   std::vector<proofs::Corollary1Audit> audits = proofs::audit_corollary1(audit_options);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-  create_output_folder(folder);
+  create_output_folder(folder.write_to);
   std::vector<ClaimResult> results;
   for (proofs::Corollary1Audit& audit : audits) {
     if (audit.counterexample) {
-      const std::filesystem::path path = folder / ("counterexample-" + audit.result.id + ".jsonl");
-      audit.result.counterexample = path.string();
-      audit.result.replay = invoked_program + " trace replay " + path.string();
-      write_file_atomically(path, corollary1_trace_text(*audit.counterexample, audit.result));
+      const std::string name = "counterexample-" + audit.result.id + ".jsonl";
+      audit.result.counterexample = (folder.final / name).string();
+      audit.result.replay = invoked_program + " trace replay " + audit.result.counterexample;
+      write_file_atomically(folder.write_to / name, corollary1_trace_text(*audit.counterexample, audit.result));
     }
     results.push_back(audit.result);
   }
@@ -47,7 +47,7 @@ std::vector<ClaimResult> execute_corollary1_audit(const AuditOptions& options, c
   for (const ClaimResult& claim : results) claims.push_back(to_json(claim));
   const nlohmann::json summary{{"command", "audit"}, {"proof", "corollary1"}, {"seed", options.seed}, {"instances", options.instances},
                                {"claims", claims}};
-  write_file_atomically(folder / "summary.json", summary.dump(2) + "\n");
+  write_file_atomically(folder.write_to / "summary.json", summary.dump(2) + "\n");
 
   std::string text = "# Audit of Corollary 1\n\n";
   text += "The claims of Corollary 1 of Czarnecki et al., \"Understanding Synthetic Gradients and Decoupled Neural Interfaces\" (ICML "
@@ -72,7 +72,7 @@ std::vector<ClaimResult> execute_corollary1_audit(const AuditOptions& options, c
     if (!claim.replay.empty()) text += fmt::format(" Replay: `{}`", claim.replay);
     text += "\n";
   }
-  write_file_atomically(folder / "report.md", text);
+  write_file_atomically(folder.write_to / "report.md", text);
   return results;
 }
 

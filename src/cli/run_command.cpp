@@ -4,11 +4,13 @@
 #include "io/atomic_file.hpp"
 #include "io/csv.hpp"
 #include "io/input_error.hpp"
+#include "io/output_folder.hpp"
 #include "report/html_report.hpp"
 
 #include <fmt/format.h>
 
 #include <chrono>
+#include <fstream>
 #include <iostream>
 #include <map>
 
@@ -140,10 +142,22 @@ void write_index_html(const std::filesystem::path& folder, const std::vector<Cla
   write_file_atomically(folder / "index.html", html_page("sgverify report", body));
 }
 
+// Throws InputError unless `folder` is absent, empty or a report of an earlier `sgverify run`,
+// because the run replaces the whole folder and would delete anything else in it.
+void check_replaceable_report(const std::filesystem::path& folder) {
+  std::error_code error;
+  if (!std::filesystem::is_directory(folder, error) || std::filesystem::is_empty(folder, error)) return;
+  std::ifstream in(folder / "summary.json");
+  const nlohmann::json summary = nlohmann::json::parse(in, nullptr, false);
+  if (summary.is_object() && summary.contains("command") && summary["command"] == "run") return;
+  throw InputError("--out " + folder.string() + " contains files but no report of sgverify run (no summary.json of a run). The run "
+                   "would replace the whole folder, so pass a new or empty folder, or remove this one");
+}
+
 }  // namespace
 
 void add_run_options(CLI::App& command, RunOptions& options) {
-  command.add_option("--out", options.out, "Report folder")->capture_default_str();
+  command.add_option("--out", options.out, "Report folder, replaced as a whole when the run succeeds")->capture_default_str();
   command.add_option("--diabetes", options.diabetes, "Diabetes CSV built by setup.sh")->capture_default_str();
   command.add_option("--seed", options.seed, "Seed of every synthetic instance and random start")->check(seed_range)->capture_default_str();
   command.add_flag("--json", options.json, "Print the combined summary as JSON on standard output");
@@ -156,11 +170,12 @@ int run_main_job(const RunOptions& options) {
   }
   // Read the data once before writing anything, so a malformed file leaves no partial report.
   read_csv_dataset(options.diabetes, CsvOptions{true, default_grid_bits});
-  // NOTE: each part writes its subfolder straight into the report folder, so a run that fails or
-  // is killed part-way leaves the finished subfolders without index.md. Staging the whole report
-  // needs every execute_* function to take the final path apart from the folder it writes to.
-  const std::filesystem::path folder = options.out;
-  create_output_folder(folder);
+  // Every part is written into a staging folder beside --out, which replaces --out only once the
+  // whole report is written. A run that fails leaves the previous report as it was. A killed run
+  // leaves only its staging folder, which the next successful run removes.
+  check_replaceable_report(options.out);
+  FolderReplacement replacement(options.out);
+  const OutputFolder folder(replacement.path(), options.out);
   const auto started = std::chrono::steady_clock::now();
 
   const std::vector<DefaultRun> runs = default_runs(options);
@@ -251,13 +266,17 @@ int run_main_job(const RunOptions& options) {
   index += "\n## Figure 6\n\n![Figure 6](critical-points/figure6.svg)\n";
   index += "\n## Convergence plots\n\n";
   for (const DefaultRun& run : runs) index += fmt::format("### {0}\n\n![{0}]({0}/convergence.svg)\n\n", run.name);
-  write_file_atomically(folder / "index.md", index);
-  write_index_html(folder, combined, runs, options.seed);
+  write_file_atomically(folder.write_to / "index.md", index);
+  write_index_html(folder.write_to, combined, runs, options.seed);
 
   nlohmann::json claims = nlohmann::json::array();
   for (const ClaimResult& claim : combined) claims.push_back(to_json(claim));
   const nlohmann::json summary{{"command", "run"}, {"seed", options.seed}, {"claims", claims}};
-  write_file_atomically(folder / "summary.json", summary.dump(2) + "\n");
+  write_file_atomically(folder.write_to / "summary.json", summary.dump(2) + "\n");
+  replacement.commit();
+  for (const std::filesystem::path& stale : replacement.remove_stale_siblings()) {
+    std::cerr << fmt::format("removed {}, left by an interrupted run whose process no longer exists\n", stale.string());
+  }
 
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (options.json) {
@@ -268,7 +287,7 @@ int run_main_job(const RunOptions& options) {
                                claim.instances);
       if (!claim.replay.empty()) std::cout << "  replay: " << claim.replay << "\n";
     }
-    std::cout << fmt::format("seed {}\nreport: {} ({:.1f} s)\n", options.seed, (folder / "index.md").string(), seconds);
+    std::cout << fmt::format("seed {}\nreport: {} ({:.1f} s)\n", options.seed, (folder.final / "index.md").string(), seconds);
   }
   return exit_success;
 }

@@ -187,12 +187,10 @@ Table2Settings table2_settings(const Table2Options& options) {
   return settings;
 }
 
-std::vector<ClaimResult> execute_table2(const Table2Options& options, const std::filesystem::path& folder_path, std::ostream& log,
-                                        bool print) {
+std::vector<ClaimResult> execute_table2(const Table2Options& options, const OutputFolder& folder, std::ostream& log, bool print) {
   const Table2Settings settings = table2_settings(options);
-  const std::filesystem::path folder = folder_path;
-  create_output_folder(folder.parent_path().empty() ? std::filesystem::path(".") : folder.parent_path());
-  StagedFolder staged(folder, {"curves-"});
+  create_output_folder(folder.write_to.parent_path().empty() ? std::filesystem::path(".") : folder.write_to.parent_path());
+  StagedFolder staged(folder.write_to, {"curves-"});
 
   const auto started = std::chrono::steady_clock::now();
   log << fmt::format("sgverify table2: {} cells, {} data sets each, {} threads, step cap {}\n", settings.cells.size(),
@@ -264,12 +262,12 @@ std::vector<ClaimResult> execute_table2(const Table2Options& options, const std:
   std::cout << cell_table(results);
   for (const ClaimResult& claim : claims)
     std::cout << fmt::format("{:<26} {:<12} {:<10} {}\n", claim.id, to_string(claim.verdict), to_string(claim.evidence), claim.detail);
-  std::cout << fmt::format("{:.1f} s; report: {}\n", seconds, (folder / "report.md").string());
+  std::cout << fmt::format("{:.1f} s; report: {}\n", seconds, (folder.final / "report.md").string());
   return claims;
 }
 
 int run_table2_command(const Table2Options& options) {
-  execute_table2(options, options.out, std::cerr, true);
+  execute_table2(options, OutputFolder(options.out), std::cerr, true);
   return exit_success;
 }
 

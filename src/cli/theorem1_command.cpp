@@ -101,7 +101,7 @@ std::string theorem1_command_line(const Theorem1Options& options) {
   return line;
 }
 
-Theorem1Execution execute_theorem1(const Theorem1Options& options, const std::filesystem::path& folder, std::ostream& log) {
+Theorem1Execution execute_theorem1(const Theorem1Options& options, const OutputFolder& folder, std::ostream& log) {
   // Validate every value before computing or writing anything.
   Theorem1Config config = theorem1_config_from_options(options);
   const Start start = parse_start(options.start);
@@ -128,7 +128,7 @@ Theorem1Execution execute_theorem1(const Theorem1Options& options, const std::fi
   ClaimResult attraction = decide_global_attraction(outcome.run, certificate, hypotheses_met);
   // A numerical refutation (divergence under the theorem's hypotheses) is replayed from the
   // trajectory trace itself.
-  const std::string trajectory_trace = (folder / "trace.jsonl").string();
+  const std::string trajectory_trace = (folder.final / "trace.jsonl").string();
   for (ClaimResult* claim : {&solution, &attraction}) {
     if (claim->verdict == Verdict::refuted && claim->evidence == Evidence::numerical) {
       claim->counterexample = trajectory_trace;
@@ -136,12 +136,12 @@ Theorem1Execution execute_theorem1(const Theorem1Options& options, const std::fi
     }
   }
   outcome.claims.push_back(solution);
-  StagedFolder staged(folder, {"counterexample-", "widths.svg"});
+  StagedFolder staged(folder.write_to, {"counterexample-", "widths.svg"});
   if (certificate) {
     const Theorem1Config counter_config = exact_step_config(config, certificate->start);
     const Theorem1Run exact_run = run_theorem1<Rational>(problem, certificate->start.W, counter_config);
     const std::string name = "counterexample-T1.global-attraction.jsonl";
-    attraction.counterexample = (folder / name).string();
+    attraction.counterexample = (folder.final / name).string();
     attraction.replay = invoked_program + " trace replay " + attraction.counterexample;
     write_file_atomically(staged.path() / name, counterexample_trace_text("theorem1-counterexample", problem, counter_config, {"fixed-point", options.seed},
                                                                    certificate->start.W, attraction, exact_run));
@@ -153,7 +153,7 @@ Theorem1Execution execute_theorem1(const Theorem1Options& options, const std::fi
 }
 
 int run_theorem1_command(const Theorem1Options& options) {
-  const Theorem1Execution execution = execute_theorem1(options, options.out, std::cerr);
+  const Theorem1Execution execution = execute_theorem1(options, OutputFolder(options.out), std::cerr);
   const Theorem1Outcome& outcome = execution.outcome;
   if (options.json) {
     std::cout << summary_json(outcome).dump(2) << "\n";

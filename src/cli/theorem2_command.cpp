@@ -82,7 +82,7 @@ nlohmann::json construction_trace_header(const proofs::ConstructionSpec& spec, c
 }
 
 // Writes one trace per construction and points each claim at its first trace.
-void write_construction_traces(const std::filesystem::path& folder, std::vector<ClaimResult>& claims, std::uint64_t seed) {
+void write_construction_traces(const OutputFolder& folder, std::vector<ClaimResult>& claims, std::uint64_t seed) {
   std::set<std::string> linked;
   for (const proofs::ConstructionSpec& spec : proofs::theorem2_constructions()) {
     const proofs::ConstructionCheck check = proofs::check_construction(spec.name, spec.norm, spec.x0, spec.steps);
@@ -92,11 +92,11 @@ void write_construction_traces(const std::filesystem::path& folder, std::vector<
     // Each further line is one recorded norm, at most 200 of them, for `trace show`.
     const std::size_t stride = std::max<std::size_t>(1, check.verdict.norms.size() / 200);
     for (std::size_t n = 0; n < check.verdict.norms.size(); n += stride) text += nlohmann::json{{"n", n}, {"norm", check.verdict.norms[n]}}.dump() + "\n";
-    write_file_atomically(folder / name, text);
+    write_file_atomically(folder.write_to / name, text);
     if (linked.insert(spec.claim).second) {
       for (ClaimResult& claim : claims) {
         if (claim.id != spec.claim) continue;
-        claim.counterexample = (folder / name).string();
+        claim.counterexample = (folder.final / name).string();
         claim.replay = invoked_program + " trace replay " + claim.counterexample;
       }
     }
@@ -113,7 +113,7 @@ void write_summary(const std::filesystem::path& folder, const std::string& comma
 }
 
 // Runs the T2 claims and writes the plots and traces; returns the report body after the title.
-std::string theorem2_outputs(const proofs::Theorem2Outcome& outcome_in, std::vector<ClaimResult>& claims, const std::filesystem::path& folder,
+std::string theorem2_outputs(const proofs::Theorem2Outcome& outcome_in, std::vector<ClaimResult>& claims, const OutputFolder& folder,
                              std::uint64_t seed) {
   const proofs::Theorem2Outcome& outcome = outcome_in;
   write_construction_traces(folder, claims, seed);
@@ -121,7 +121,7 @@ std::string theorem2_outputs(const proofs::Theorem2Outcome& outcome_in, std::vec
 
   PlotSpec representative{"Theorem 2: |x_n| for representative generated maps", "n", "|x_n|", false, true, {}};
   for (const auto& curve : outcome.representative_orbits) representative.series.push_back(orbit_series(curve));
-  plot_svg(representative, folder / "theorem2-limit.svg");
+  plot_svg(representative, folder.write_to / "theorem2-limit.svg");
   text += "\n## Plots\n\nNorms of the iterates of one generated map per norm (and one non-rational map), until |x_n| <= |x_0|/100:\n\n"
           "![representative maps](theorem2-limit.svg)\n\n";
 
@@ -137,7 +137,7 @@ std::string theorem2_outputs(const proofs::Theorem2Outcome& outcome_in, std::vec
   }
   for (const auto& [claim, spec] : by_claim) {
     const std::string svg = file_stem(claim) + ".svg";
-    plot_svg(spec, folder / svg);
+    plot_svg(spec, folder.write_to / svg);
     text += fmt::format("{}: the constructions' orbits, exact.\n\n![{}]({})\n\n", claim, claim, svg);
   }
   return text;
@@ -225,20 +225,20 @@ void check_theorem2_options(const Theorem2Options& options) {
 
 }  // namespace
 
-std::vector<ClaimResult> execute_theorem2(const Theorem2Options& options, const std::filesystem::path& folder, std::ostream& log) {
+std::vector<ClaimResult> execute_theorem2(const Theorem2Options& options, const OutputFolder& folder, std::ostream& log) {
   check_theorem2_options(options);
   const auto started = std::chrono::steady_clock::now();
   log << fmt::format("  {} generated maps and the constructions\n", options.instances);
   const proofs::Theorem2Outcome outcome = proofs::run_theorem2_claims(options.seed, options.instances);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  create_output_folder(folder);
+  create_output_folder(folder.write_to);
   std::vector<ClaimResult> claims = outcome.claims;
   std::string text = "# Theorem 2: strictly norm-decreasing continuous maps\n\n";
   text += "Theorem 2 of " + paper_citation() + ": f continuous on a finite-dimensional space with |f(x)| < |x| implies f^n(x) -> 0.\n\n";
   text += fmt::format("Command: `sgverify theorem2 --seed {} --instances {}` ({:.1f} s).\n\n", options.seed, options.instances, seconds);
   text += theorem2_outputs(outcome, claims, folder, options.seed);
-  write_summary(folder, "theorem2", nullptr, options.seed, options.instances, claims);
-  write_file_atomically(folder / "report.md", text);
+  write_summary(folder.write_to, "theorem2", nullptr, options.seed, options.instances, claims);
+  write_file_atomically(folder.write_to / "report.md", text);
   return claims;
 }
 
@@ -246,7 +246,7 @@ int run_theorem2_command(const Theorem2Options& options) {
   // Bad options get their one message before the seed line.
   check_theorem2_options(options);
   std::cerr << fmt::format("sgverify theorem2: seed {}\n", options.seed);
-  const std::vector<ClaimResult> claims = execute_theorem2(options, options.out, std::cerr);
+  const std::vector<ClaimResult> claims = execute_theorem2(options, OutputFolder(options.out), std::cerr);
   if (options.json) {
     std::cout << std::ifstream(std::filesystem::path(options.out) / "summary.json").rdbuf();
     return exit_success;
@@ -257,7 +257,7 @@ int run_theorem2_command(const Theorem2Options& options) {
 
 bool is_second_batch_proof(const std::string& proof) { return proof == "theorem2" || proof == "proposition2"; }
 
-std::vector<ClaimResult> execute_second_batch_audit(const AuditOptions& options, const std::filesystem::path& folder, std::ostream& log) {
+std::vector<ClaimResult> execute_second_batch_audit(const AuditOptions& options, const OutputFolder& folder, std::ostream& log) {
   if (options.instances < 1 || options.instances > max_theorem2_instances) {
     throw InputError(fmt::format("invalid --instances {}: use 1 to {}", options.instances, max_theorem2_instances));
   }
@@ -269,24 +269,24 @@ std::vector<ClaimResult> execute_second_batch_audit(const AuditOptions& options,
     log << "  the Theorem 2 claims\n";
     const proofs::Theorem2Outcome outcome = proofs::run_theorem2_claims(options.seed, options.instances);
     claims = select_claim(outcome.claims, options.claim);
-    create_output_folder(folder);
+    create_output_folder(folder.write_to);
     title = "# Audit of Theorem 2\n\nTheorem 2 of " + paper_citation() + ".\n\n";
     body = theorem2_outputs(outcome, claims, folder, options.seed);
   } else {
     log << "  the Proposition 2 claims\n";
     const proofs::Proposition2Outcome outcome = proofs::run_proposition2_claims(options.seed, options.instances);
     claims = select_claim(outcome.claims, options.claim);
-    create_output_folder(folder);
+    create_output_folder(folder.write_to);
     title = "# Audit of Proposition 2\n\nProposition 2 of " + paper_citation() +
             ": with |SG - dL/dh| <= epsilon, |dh/dtheta| <= K and K·epsilon <= |dL/dtheta|(1 - delta)/(1 + delta), the followed direction keeps a "
             "cosine of at least delta with the true gradient and training converges.\n\n";
-    body = proposition2_outputs(outcome, claims, folder);
+    body = proposition2_outputs(outcome, claims, folder.write_to);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   title += fmt::format("Command: `sgverify audit --proof {} --instances {} --seed {}{}` ({:.1f} s).\n\n", options.proof, options.instances, options.seed,
                        options.claim.empty() ? std::string() : " --claim " + options.claim, seconds);
-  write_summary(folder, "audit", &options, options.seed, options.instances, claims);
-  write_file_atomically(folder / "report.md", title + body);
+  write_summary(folder.write_to, "audit", &options, options.seed, options.instances, claims);
+  write_file_atomically(folder.write_to / "report.md", title + body);
   return claims;
 }
 

@@ -22,10 +22,12 @@ constexpr int log_spaced_points = 200;
 std::string claims_table_markdown(const std::vector<ClaimResult>& claims) {
   std::string text = "| claim | verdict | level | instances | worst value / threshold | detail | counterexample |\n";
   text += "| --- | --- | --- | --- | --- | --- | --- |\n";
+  // A trace lies in the folder of report.md, so the link is its file name, relative to the report.
   for (const ClaimResult& claim : claims) {
     text += fmt::format("| {} | **{}** | {} | {} | {:.3g} | {} | {} |\n", claim.id, to_string(claim.verdict), to_string(claim.evidence),
                         claim.instances, claim.worst_value, claim.detail,
-                        claim.counterexample.empty() ? std::string("none") : fmt::format("[{0}]({0})", claim.counterexample));
+                        claim.counterexample.empty() ? std::string("none")
+                                                     : fmt::format("[{0}]({0})", std::filesystem::path(claim.counterexample).filename().string()));
   }
   return text;
 }

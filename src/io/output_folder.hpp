@@ -1,0 +1,60 @@
+// Output folders that are built under a staging name and named by their final path, so that a
+// report whose parts are written one after another appears all at once or not at all.
+#pragma once
+
+#include <filesystem>
+#include <utility>
+#include <vector>
+
+namespace sgverify {
+
+// The folder a command writes into, and the path by which the texts it writes (links, replay
+// commands, paths in summary.json) name that folder. The two differ inside `sgverify run`, which
+// builds its report under a staging name and renames it to the final path at the end.
+struct OutputFolder {
+  std::filesystem::path write_to;
+  std::filesystem::path final;
+
+  // A folder written in place: both paths are `folder`.
+  explicit OutputFolder(const std::filesystem::path& folder) : write_to(folder), final(folder) {}
+  OutputFolder(std::filesystem::path write_to_path, std::filesystem::path final_path)
+      : write_to(std::move(write_to_path)), final(std::move(final_path)) {}
+
+  // The entry `name` inside this folder, under both paths.
+  OutputFolder operator/(const std::filesystem::path& name) const { return {write_to / name, final / name}; }
+};
+
+// A folder built under the staging name `.NAME.partial-PID` beside its destination NAME and put in
+// the destination's place as a whole by commit(). Staging and destination share a parent folder,
+// so each rename stays on one file system. A staging folder that was not committed is removed by
+// the destructor, so a run that throws leaves the destination as it was. A killed process leaves
+// its `.NAME.partial-PID` behind, which remove_stale_siblings() of a later run deletes.
+class FolderReplacement {
+ public:
+  // Creates the staging folder (and the destination's parent). Throws InputError when
+  // `destination` is ".", "..", a root or an existing file, or when a folder cannot be created.
+  explicit FolderReplacement(const std::filesystem::path& destination);
+  ~FolderReplacement();
+  FolderReplacement(const FolderReplacement&) = delete;
+  FolderReplacement& operator=(const FolderReplacement&) = delete;
+
+  const std::filesystem::path& path() const { return staging_; }
+
+  // Renames the destination, if any, to `.NAME.previous-PID`, renames the staging folder to the
+  // destination, then removes the previous folder. Between the two renames the destination does
+  // not exist. A process killed there leaves the previous folder in `.NAME.previous-PID` and the
+  // complete new one in `.NAME.partial-PID`. Throws InputError when a rename fails, after putting
+  // the previous folder back.
+  void commit();
+
+  // Removes the `.NAME.partial-PID` and `.NAME.previous-PID` folders beside the destination whose
+  // process no longer runs, and returns their paths. Call it after commit(), so that it never
+  // deletes the only copy of a report.
+  std::vector<std::filesystem::path> remove_stale_siblings() const;
+
+ private:
+  std::filesystem::path destination_, staging_, previous_;
+  bool committed_ = false;
+};
+
+}  // namespace sgverify
