@@ -37,9 +37,9 @@ expect_rejected "bound-derived:2" --mu bound-derived:2
 expect_rejected "invalid --nu 'fast'" --nu fast
 expect_rejected "invalid --start 'middle'" --start middle
 expect_rejected "invalid family 'circle'" --family circle
-expect_rejected "invalid --samples 0" --samples 0
-expect_rejected "invalid --dim -1" --dim -1
-expect_rejected "invalid --steps -5" --steps -5
+expect_rejected "invalid --samples '0': use a whole number from 1 to 1000000" --samples 0
+expect_rejected "invalid --dim '-1': use a whole number from 1 to 1000" --dim -1
+expect_rejected "invalid --steps '-5': use a whole number from 0 to 1000000000" --steps -5
 expect_rejected "--noise" --noise abc
 expect_rejected "2 fields where the header has 3" --data "$work/ragged.csv"
 expect_rejected "'nan' is not finite" --data "$work/nan.csv"
@@ -47,12 +47,90 @@ expect_rejected "no samples" --data "$work/header-only.csv"
 expect_rejected "no such file" --data "$work/missing.csv"
 expect_rejected "not a regular file" --data "$work"
 expect_rejected "learning rate must lie in" --mu fixed:1e400
-expect_rejected "--steps" --steps 12abc
-expect_rejected "invalid seed '-1'" --seed -1
-expect_rejected "invalid seed '99999999999999999999'" --seed 99999999999999999999
+expect_rejected "invalid --steps '12abc'" --steps 12abc
+expect_rejected "invalid --seed '-1': use a whole number from 0 to 18446744073709551615" --seed -1
+expect_rejected "invalid --seed '99999999999999999999'" --seed 99999999999999999999
 if [ "$(id -u)" -ne 0 ]; then  # root reads files whatever their mode
   expect_rejected "unreadable" --data "$work/unreadable.csv"
 fi
+
+# Every integer flag of every command reads its text strictly. A value one beyond its range, a value
+# beyond 64 bits, and exponent or hex notation each get one message naming the flag, the value and
+# the range, and exit status 2. CLI11 alone would clamp a value beyond 64 bits, run with a hex
+# value, and give only "Could not convert" for exponent notation. The table lists each command's
+# integer flags, and the test fails when --help shows an integer flag that is missing here or
+# has no range.
+integer_flags="$work/integer-flags"
+cat >"$integer_flags" <<'TABLE'
+theorem1 --dim 1 1000 1001
+theorem1 --samples 1 1000000 1000001
+theorem1 --steps 0 1000000000 -1
+theorem1 --seed 0 18446744073709551615 18446744073709551616
+corollary1 --depth 1 1000 1001
+corollary1 --width 1 4096 4097
+corollary1 --input-dim 0 4096 -1
+corollary1 --output-dim 1 4096 0
+corollary1 --sg-layer 0 1000 1001
+corollary1 --samples 1 10000000 10000001
+corollary1 --steps 0 1000000000 1000000001
+corollary1 --seed 0 18446744073709551615 -1
+run --seed 0 18446744073709551615 18446744073709551616
+audit --instances 1 10000000 10000001
+audit --seed 0 18446744073709551615 -1
+theorem2 --instances 1 1000000 0
+theorem2 --seed 0 18446744073709551615 -1
+critic --instances 1 100000 100001
+critic --samples 2 1000 1
+critic --dim 1 100 101
+critic --width 1 100 0
+critic --seed 0 18446744073709551615 -1
+critical-points --starts 1 100000 0
+critical-points --steps 1 100000 100001
+critical-points --seed 0 18446744073709551615 -1
+table2 --datasets 0 1000 1001
+table2 --threads 1 256 257
+table2 --width 1 1000 1001
+table2 --max-steps 0 100000000 -1
+table2 --seed 0 18446744073709551615 -1
+TABLE
+expect_flag_rejected() {
+  local fragment=$1 command=$2
+  shift 2
+  # A value that slips through would start a long run (table2 or run), so each call has a time limit.
+  timeout 20 "$sgverify" "$command" "$@" --out "$work/flag-out" >/dev/null 2>"$work/stderr"
+  local status=$?
+  if [ "$status" -ne 2 ]; then
+    echo "FAIL: exit status $status, expected 2: $command $*"; failures=$((failures + 1))
+  elif ! grep -qF -- "$fragment" "$work/stderr"; then
+    echo "FAIL: message lacks \"$fragment\": $command $*"; cat "$work/stderr"; failures=$((failures + 1))
+  elif [ "$(wc -l <"$work/stderr")" -ne 1 ]; then
+    echo "FAIL: not one message line: $command $*"; cat "$work/stderr"; failures=$((failures + 1))
+  elif [ -e "$work/flag-out" ]; then
+    echo "FAIL: output folder written on bad input: $command $*"; failures=$((failures + 1))
+  fi
+}
+while read -r command flag min max beyond; do
+  for value in "$beyond" 99999999999999999999 1e3 0x10; do
+    expect_flag_rejected "invalid $flag '$value': use a whole number from $min to $max" "$command" "$flag" "$value"
+  done
+done <"$integer_flags"
+for command in theorem1 corollary1 run audit theorem2 critic critical-points table2; do
+  "$sgverify" "$command" --help >"$work/help"
+  # An integer option's line reads "--dim INT:1..1000=2", with the range after the type.
+  for flag in $(grep -oE -- '--[a-z0-9-]+ U?INT' "$work/help" | cut -d' ' -f1); do
+    grep -qE -- "^ *$flag U?INT:[0-9]+\.\.[0-9^-]+=" "$work/help" ||
+      { echo "FAIL: $command --help shows no range and default for $flag"; failures=$((failures + 1)); }
+    grep -q "^$command $flag " "$integer_flags" || { echo "FAIL: $command $flag is missing from the integer flag table"; failures=$((failures + 1)); }
+  done
+done
+# Ranges that depend on another flag name it, in the same form.
+expect_flag_rejected "invalid --sg-layer '4': use a whole number from 0 to 3, the --depth" corollary1 --depth 3 --sg-layer 4
+expect_flag_rejected "invalid --instances '1000001': use a whole number from 1 to 1000000 with --proof corollary1" audit --proof corollary1 --instances 1000001
+expect_flag_rejected "invalid --instances '1000001': use a whole number from 1 to 1000000 with --proof proposition2" audit --proof proposition2 --instances 1000001
+# Leading zeros are decimal: CLI11 alone reads 010 as octal 8.
+"$sgverify" theorem1 --dim 010 --seed 010 --steps 1 --json --out "$work/decimal" >"$work/decimal.json" 2>/dev/null
+grep -q '"d": 10,' "$work/decimal.json" && grep -q '"seed": 10,' "$work/decimal.json" ||
+  { echo "FAIL: --dim 010 --seed 010 did not run with d = 10 and seed 10"; failures=$((failures + 1)); }
 
 # A valid run exits 0 and writes every output.
 "$sgverify" theorem1 --steps 10 --out "$work/good" >/dev/null 2>&1 || { echo "FAIL: valid run failed"; failures=$((failures + 1)); }

@@ -73,9 +73,6 @@ boost::multiprecision::mpz_int decimal_integer(const std::string& digits) {
   return boost::multiprecision::mpz_int(first == std::string::npos ? std::string("0") : digits.substr(first));
 }
 
-// The text for a message: at most 40 characters, so a hostile value cannot flood the terminal.
-std::string shortened(const std::string& text) { return text.size() <= 40 ? text : text.substr(0, 37) + "..."; }
-
 Rational parse_rational(const std::string& input, const std::string& what) {
   const std::string text = input;
   // Bounded forms only, so that a hostile flag or file cannot make a 10^9-digit power of ten.
