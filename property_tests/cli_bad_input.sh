@@ -29,6 +29,9 @@ printf 'a,b,y\n1,nan,3\n' >"$work/nan.csv"
 printf 'a,b,y\n' >"$work/header-only.csv"
 printf 'a,b,y\n1,2,3\n' >"$work/unreadable.csv"
 chmod 000 "$work/unreadable.csv"
+printf 'a,b,y\n1,2,3\n1,1e400,3\n' >"$work/huge.csv"
+printf 'a,b,y\n1,2,-2.5E+20\n' >"$work/huge-target.csv"
+mkfifo "$work/pipe.csv"
 
 expect_rejected "invalid arithmetic 'quad'" --arith quad
 expect_rejected "mpfr:3" --arith mpfr:3
@@ -44,8 +47,13 @@ expect_rejected "--noise" --noise abc
 expect_rejected "2 fields where the header has 3" --data "$work/ragged.csv"
 expect_rejected "'nan' is not finite" --data "$work/nan.csv"
 expect_rejected "no samples" --data "$work/header-only.csv"
-expect_rejected "no such file" --data "$work/missing.csv"
-expect_rejected "not a regular file" --data "$work"
+expect_rejected "no such file; check the path" --data "$work/missing.csv"
+expect_rejected "not a regular file but a folder; pass a CSV file" --data "$work"
+expect_rejected "/dev/zero: not a regular file but a character device" --data /dev/zero
+expect_rejected "pipe.csv: not a regular file but a FIFO" --data "$work/pipe.csv"
+expect_rejected "huge.csv, line 3, column 2 ('b'): value '1e400' is out of range" --data "$work/huge.csv"
+expect_rejected "line 2, column 3 ('y'): value '-2.5E+20' is out of range" --data "$work/huge-target.csv"
+expect_rejected "rescale the target column" --data "$work/huge-target.csv"
 expect_rejected "learning rate must lie in" --mu fixed:1e400
 expect_rejected "invalid --steps '12abc'" --steps 12abc
 expect_rejected "invalid --seed '-1': use a whole number from 0 to 18446744073709551615" --seed -1
@@ -96,6 +104,7 @@ TABLE
 expect_flag_rejected() {
   local fragment=$1 command=$2
   shift 2
+  rm -rf "$work/flag-out"
   # A value that slips through would start a long run (table2 or run), so each call has a time limit.
   timeout 20 "$sgverify" "$command" "$@" --out "$work/flag-out" >/dev/null 2>"$work/stderr"
   local status=$?
@@ -123,6 +132,10 @@ for command in theorem1 corollary1 run audit theorem2 critic critical-points tab
     grep -q "^$command $flag " "$integer_flags" || { echo "FAIL: $command $flag is missing from the integer flag table"; failures=$((failures + 1)); }
   done
 done
+# sgverify run names a --diabetes that is not a regular file as theorem1 names a --data file.
+expect_flag_rejected "/dev/zero: not a regular file but a character device" run --diabetes /dev/zero
+expect_flag_rejected "not a regular file but a folder" run --diabetes "$work"
+expect_flag_rejected "diabetes data not found at $work/missing.csv: run ./setup.sh" run --diabetes "$work/missing.csv"
 # Ranges that depend on another flag name it, in the same form.
 expect_flag_rejected "invalid --sg-layer '4': use a whole number from 0 to 3, the --depth" corollary1 --depth 3 --sg-layer 4
 expect_flag_rejected "invalid --instances '1000001': use a whole number from 1 to 1000000 with --proof corollary1" audit --proof corollary1 --instances 1000001
