@@ -3,6 +3,7 @@
 # Usage: cli_bad_input.sh SGVERIFY
 set -u
 sgverify=$1
+sgverify_path=$(realpath "$sgverify")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failures=0
@@ -104,9 +105,12 @@ TABLE
 expect_flag_rejected() {
   local fragment=$1 command=$2
   shift 2
+  local out_arguments=(--out "$work/flag-out")
+  for argument in "$@"; do [ "$argument" = --out ] && out_arguments=(); done
   rm -rf "$work/flag-out"
   # A value that slips through would start a long run (table2 or run), so each call has a time limit.
-  timeout 20 "$sgverify" "$command" "$@" --out "$work/flag-out" >/dev/null 2>"$work/stderr"
+  # It runs in $work, where an --out "" that slips through would write.
+  (cd "$work" && timeout 20 "$sgverify_path" "$command" "$@" "${out_arguments[@]}" >/dev/null 2>"$work/stderr")
   local status=$?
   if [ "$status" -ne 2 ]; then
     echo "FAIL: exit status $status, expected 2: $command $*"; failures=$((failures + 1))
@@ -136,6 +140,15 @@ done
 expect_flag_rejected "/dev/zero: not a regular file but a character device" run --diabetes /dev/zero
 expect_flag_rejected "not a regular file but a folder" run --diabetes "$work"
 expect_flag_rejected "diabetes data not found at $work/missing.csv: run ./setup.sh" run --diabetes "$work/missing.csv"
+# An empty path, or an --out that a file blocks, is rejected before the command computes anything.
+for command in theorem1 corollary1 run audit theorem2 critic critical-points table2; do
+  expect_flag_rejected "invalid --out '': give a folder, or omit --out to write to " "$command" --out ""
+done
+printf 'text\n' >"$work/file.txt"
+expect_flag_rejected "$work/file.txt is a file, not a folder; give a folder, or omit --out to write to sgverify-out/theorem1" theorem1 --out "$work/file.txt"
+expect_flag_rejected "$work/file.txt is a file, not a folder; give a folder, or omit --out to write to sgverify-out/critic" critic --out "$work/file.txt/sub"
+expect_flag_rejected "invalid --data '': give a CSV file, or omit --data" theorem1 --data ""
+expect_flag_rejected "invalid --diabetes '': give a CSV file, or omit --diabetes" run --diabetes ""
 # Ranges that depend on another flag name it, in the same form.
 expect_flag_rejected "invalid --sg-layer '4': use a whole number from 0 to 3, the --depth" corollary1 --depth 3 --sg-layer 4
 expect_flag_rejected "invalid --instances '1000001': use a whole number from 1 to 1000000 with --proof corollary1" audit --proof corollary1 --instances 1000001
@@ -154,9 +167,12 @@ if ls "$work/good" | grep -q '\.tmp'; then echo "FAIL: temporary file left behin
 
 # A failing plot (gnuplot missing) leaves no output folder behind, and a plot with nothing to
 # draw on a log axis (widths below 1e-300) still succeeds.
-PATH=/nonexistent "$sgverify" theorem1 --steps 10 --out "$work/no-gnuplot" >/dev/null 2>&1
+PATH=/nonexistent "$sgverify" theorem1 --steps 10 --out "$work/no-gnuplot" >/dev/null 2>"$work/stderr"
 status=$?
 [ "$status" -eq 1 ] || { echo "FAIL: run without gnuplot exited $status, expected 1"; failures=$((failures + 1)); }
+# The message names the output as the user gave it, not the staging folder beside it.
+grep -qF "gnuplot failed to draw $work/no-gnuplot/convergence.svg: gnuplot was not found" "$work/stderr" ||
+  { echo "FAIL: the gnuplot message does not name $work/no-gnuplot/convergence.svg"; cat "$work/stderr"; failures=$((failures + 1)); }
 [ -e "$work/no-gnuplot" ] && { echo "FAIL: run without gnuplot left an output folder"; failures=$((failures + 1)); }
 ls "$work" | grep -q partial && { echo "FAIL: a staging folder was left behind"; failures=$((failures + 1)); }
 "$sgverify" theorem1 --arith interval:1100 --steps 5 --out "$work/narrow" >/dev/null 2>&1 ||

@@ -101,7 +101,7 @@ void add_critic_options(CLI::App& command, CriticOptions& options) {
   add_integer_option(command, "--dim", options.dim, "Input dimension k of x", 1, max_critic_dim);
   add_integer_option(command, "--width", options.width, "Dimension m of the representation h = W x", 1, max_critic_width);
   command.add_option("--seed", options.seed, "Seed of the data sets")->transform(seed_range)->capture_default_str();
-  command.add_option("--out", options.out, "Output folder")->capture_default_str();
+  command.add_option("--out", options.out, "Output folder")->check(output_folder_path(options.out))->capture_default_str();
   command.add_flag("--json", options.json, "Print summary.json on standard output instead of the table");
 }
 
@@ -181,7 +181,7 @@ void add_critical_points_options(CLI::App& command, CriticalPointsOptions& optio
   command.add_option("--mu", options.mu, "Model learning rate mu")->capture_default_str();
   command.add_option("--nu", options.nu, "SG learning rate nu")->capture_default_str();
   command.add_option("--seed", options.seed, "Seed of the starts and of the generalisation data sets")->transform(seed_range)->capture_default_str();
-  command.add_option("--out", options.out, "Output folder")->capture_default_str();
+  command.add_option("--out", options.out, "Output folder")->check(output_folder_path(options.out))->capture_default_str();
   command.add_flag("--json", options.json, "Print summary.json on standard output instead of the table");
 }
 

@@ -72,7 +72,7 @@ void add_audit_options(CLI::App& command, AuditOptions& options) {
   add_integer_option(command, "--instances", options.instances, "Number of generated instances (at most 1000000 for the other proofs)",
                      1, max_instances);
   command.add_option("--seed", options.seed, "Seed of the instances")->transform(seed_range)->capture_default_str();
-  command.add_option("--out", options.out, "Output folder")->capture_default_str();
+  command.add_option("--out", options.out, "Output folder")->check(output_folder_path(options.out))->capture_default_str();
   command.add_flag("--json", options.json, "Print summary.json on standard output instead of the table");
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "data/families.hpp"
+#include "io/atomic_file.hpp"
 #include "io/input_error.hpp"
 #include "report/theorem1_report.hpp"
 
@@ -82,6 +83,30 @@ void check_integer_flag(std::string_view flag, T value, std::type_identity_t<T> 
 // The validator of every --seed, a whole number from 0 to 2^64 - 1, for Option::transform.
 inline const CLI::Validator seed_range =
     integer_range<std::uint64_t>("--seed", 0, std::numeric_limits<std::uint64_t>::max()).description("0..2^64-1");
+
+// Makes the validator of a path flag such as --data, which rejects an empty path with `fix`.
+inline CLI::Validator non_empty_path(const std::string& flag, const std::string& fix) {
+  const std::string message = "invalid " + flag + " '': " + fix;
+  const auto check = [message](const std::string& text) -> std::string {
+    if (text.empty()) throw InvalidFlagValue(message);
+    return "";
+  };
+  return CLI::Validator(check, "");
+}
+
+// Makes the validator of --out. It rejects an empty path, and a path that a file blocks, such as
+// an existing file or a folder inside one, before the command computes anything. Omitting --out
+// writes to `default_folder`.
+inline CLI::Validator output_folder_path(const std::string& default_folder) {
+  const std::string fix = "give a folder, or omit --out to write to " + default_folder;
+  const auto check = [fix](const std::string& text) -> std::string {
+    if (text.empty()) throw InvalidFlagValue("invalid --out '': " + fix);
+    const std::filesystem::path file = file_in_the_way(text);
+    if (!file.empty()) throw InvalidFlagValue("invalid --out '" + text + "': " + file.string() + " is a file, not a folder; " + fix);
+    return "";
+  };
+  return CLI::Validator(check, "");
+}
 
 // Exit statuses of the CLI.
 inline constexpr int exit_success = 0;       // the command ran; verdicts are in its output

@@ -151,7 +151,7 @@ void add_corollary1_options(CLI::App& command, Corollary1Options& options) {
   command.add_option("--nu", options.nu, "Rate nu of the SG, or auto (a power of two below 1/(2 x the largest eigenvalue of the SG inputs' moments))")
       ->capture_default_str();
   command.add_option("--seed", options.seed, "Seed of the data and of the initial weights")->transform(seed_range)->capture_default_str();
-  command.add_option("--out", options.out, "Output folder")->capture_default_str();
+  command.add_option("--out", options.out, "Output folder")->check(output_folder_path(options.out))->capture_default_str();
   command.add_flag("--json", options.json, "Print summary.json on standard output instead of the table");
 }
 

@@ -143,8 +143,10 @@ void write_index_html(const std::filesystem::path& folder, const std::vector<Cla
 }  // namespace
 
 void add_run_options(CLI::App& command, RunOptions& options) {
-  command.add_option("--out", options.out, "Report folder")->capture_default_str();
-  command.add_option("--diabetes", options.diabetes, "Diabetes CSV built by setup.sh")->capture_default_str();
+  command.add_option("--out", options.out, "Report folder")->check(output_folder_path(options.out))->capture_default_str();
+  command.add_option("--diabetes", options.diabetes, "Diabetes CSV built by setup.sh")
+      ->check(non_empty_path("--diabetes", "give a CSV file, or omit --diabetes to read " + options.diabetes))
+      ->capture_default_str();
   command.add_option("--seed", options.seed, "Seed of every synthetic instance and random start")->transform(seed_range)->capture_default_str();
   command.add_flag("--json", options.json, "Print the combined summary as JSON on standard output");
 }

@@ -161,7 +161,7 @@ void add_table2_options(CLI::App& command, Table2Options& options) {
   command.add_option("--sg-placement", options.placement, "SGs in the deep models: every (after each hidden layer) or middle")
       ->capture_default_str();
   add_integer_option(command, "--max-steps", options.max_steps, "Step cap of each run (0: 100000, or the --quick value)", 0, max_step_cap);
-  command.add_option("--out", options.out, "Output folder")->capture_default_str();
+  command.add_option("--out", options.out, "Output folder")->check(output_folder_path(options.out))->capture_default_str();
   command.add_flag("--json", options.json, "Print summary.json on standard output instead of the table");
 }
 

@@ -66,7 +66,8 @@ void add_theorem1_options(CLI::App& command, Theorem1Options& options) {
   add_integer_option(command, "--samples", options.samples, "Number of samples S of synthetic data", 1, max_samples);
   command.add_option("--noise", options.noise, "Noise standard deviation sigma of the regression family (0 = exactly realizable)")
       ->capture_default_str();
-  command.add_option("--data", options.data_file, "CSV file with a header row; the last column is the target (replaces --family)");
+  command.add_option("--data", options.data_file, "CSV file with a header row; the last column is the target (replaces --family)")
+      ->check(non_empty_path("--data", "give a CSV file, or omit --data to use the synthetic --family"));
   command.add_flag("--standardize", options.standardize, "Centre each feature of --data and scale it to unit variance");
   command.add_option("--arith", options.arithmetic, "Arithmetic: exact, interval:BITS, mpfr:BITS, double or long-double")
       ->capture_default_str();
@@ -79,7 +80,7 @@ void add_theorem1_options(CLI::App& command, Theorem1Options& options) {
                      "Step computation: moments (O(d^2) a step; default for exact, interval and mpfr) or samples "
                      "(O(dS); default for double and long-double, where it is more accurate)");
   command.add_option("--seed", options.seed, "Seed of the synthetic data and of the random start")->transform(seed_range)->capture_default_str();
-  command.add_option("--out", options.out, "Output folder")->capture_default_str();
+  command.add_option("--out", options.out, "Output folder")->check(output_folder_path(options.out))->capture_default_str();
   command.add_flag("--json", options.json, "Print summary.json on standard output instead of the table");
 }
 

@@ -211,7 +211,7 @@ void print_claims(const std::vector<ClaimResult>& claims, const std::filesystem:
 void add_theorem2_options(CLI::App& command, Theorem2Options& options) {
   command.add_option("--seed", options.seed, "Seed of the generated maps and starts")->transform(seed_range)->capture_default_str();
   add_integer_option(command, "--instances", options.instances, "Number of generated maps for T2.limit", 1, max_theorem2_instances);
-  command.add_option("--out", options.out, "Output folder")->capture_default_str();
+  command.add_option("--out", options.out, "Output folder")->check(output_folder_path(options.out))->capture_default_str();
   command.add_flag("--json", options.json, "Print summary.json on standard output instead of the table");
 }
 
