@@ -3,6 +3,7 @@
 # Usage: cli_bad_input.sh SGVERIFY
 set -u
 sgverify=$1
+sgverify_path=$(realpath "$sgverify")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failures=0
@@ -29,6 +30,9 @@ printf 'a,b,y\n1,nan,3\n' >"$work/nan.csv"
 printf 'a,b,y\n' >"$work/header-only.csv"
 printf 'a,b,y\n1,2,3\n' >"$work/unreadable.csv"
 chmod 000 "$work/unreadable.csv"
+printf 'a,b,y\n1,2,3\n1,1e400,3\n' >"$work/huge.csv"
+printf 'a,b,y\n1,2,-2.5E+20\n' >"$work/huge-target.csv"
+mkfifo "$work/pipe.csv"
 
 expect_rejected "invalid arithmetic 'quad'" --arith quad
 expect_rejected "mpfr:3" --arith mpfr:3
@@ -37,22 +41,122 @@ expect_rejected "bound-derived:2" --mu bound-derived:2
 expect_rejected "invalid --nu 'fast'" --nu fast
 expect_rejected "invalid --start 'middle'" --start middle
 expect_rejected "invalid family 'circle'" --family circle
-expect_rejected "invalid --samples 0" --samples 0
-expect_rejected "invalid --dim -1" --dim -1
-expect_rejected "invalid --steps -5" --steps -5
+expect_rejected "invalid --samples '0': use a whole number from 1 to 1000000" --samples 0
+expect_rejected "invalid --dim '-1': use a whole number from 1 to 1000" --dim -1
+expect_rejected "invalid --steps '-5': use a whole number from 0 to 1000000000" --steps -5
 expect_rejected "--noise" --noise abc
 expect_rejected "2 fields where the header has 3" --data "$work/ragged.csv"
 expect_rejected "'nan' is not finite" --data "$work/nan.csv"
 expect_rejected "no samples" --data "$work/header-only.csv"
-expect_rejected "no such file" --data "$work/missing.csv"
-expect_rejected "not a regular file" --data "$work"
+expect_rejected "no such file; check the path" --data "$work/missing.csv"
+expect_rejected "not a regular file but a folder; pass a CSV file" --data "$work"
+expect_rejected "/dev/zero: not a regular file but a character device" --data /dev/zero
+expect_rejected "pipe.csv: not a regular file but a FIFO" --data "$work/pipe.csv"
+expect_rejected "huge.csv, line 3, column 2 ('b'): value '1e400' is out of range" --data "$work/huge.csv"
+expect_rejected "line 2, column 3 ('y'): value '-2.5E+20' is out of range" --data "$work/huge-target.csv"
+expect_rejected "rescale the target column" --data "$work/huge-target.csv"
 expect_rejected "learning rate must lie in" --mu fixed:1e400
-expect_rejected "--steps" --steps 12abc
-expect_rejected "invalid seed '-1'" --seed -1
-expect_rejected "invalid seed '99999999999999999999'" --seed 99999999999999999999
+expect_rejected "invalid --steps '12abc'" --steps 12abc
+expect_rejected "invalid --seed '-1': use a whole number from 0 to 18446744073709551615" --seed -1
+expect_rejected "invalid --seed '99999999999999999999'" --seed 99999999999999999999
 if [ "$(id -u)" -ne 0 ]; then  # root reads files whatever their mode
   expect_rejected "unreadable" --data "$work/unreadable.csv"
 fi
+
+# Every integer flag of every command reads its text strictly. A value one beyond its range, a value
+# beyond 64 bits, and exponent or hex notation each get one message naming the flag, the value and
+# the range, and exit status 2. CLI11 alone would clamp a value beyond 64 bits, run with a hex
+# value, and give only "Could not convert" for exponent notation. The table lists each command's
+# integer flags, and the test fails when --help shows an integer flag that is missing here or
+# has no range.
+integer_flags="$work/integer-flags"
+cat >"$integer_flags" <<'TABLE'
+theorem1 --dim 1 1000 1001
+theorem1 --samples 1 1000000 1000001
+theorem1 --steps 0 1000000000 -1
+theorem1 --seed 0 18446744073709551615 18446744073709551616
+corollary1 --depth 1 1000 1001
+corollary1 --width 1 4096 4097
+corollary1 --input-dim 0 4096 -1
+corollary1 --output-dim 1 4096 0
+corollary1 --sg-layer 0 1000 1001
+corollary1 --samples 1 10000000 10000001
+corollary1 --steps 0 1000000000 1000000001
+corollary1 --seed 0 18446744073709551615 -1
+run --seed 0 18446744073709551615 18446744073709551616
+audit --instances 1 10000000 10000001
+audit --seed 0 18446744073709551615 -1
+theorem2 --instances 1 1000000 0
+theorem2 --seed 0 18446744073709551615 -1
+critic --instances 1 100000 100001
+critic --samples 2 1000 1
+critic --dim 1 100 101
+critic --width 1 100 0
+critic --seed 0 18446744073709551615 -1
+critical-points --starts 1 100000 0
+critical-points --steps 1 100000 100001
+critical-points --seed 0 18446744073709551615 -1
+table2 --datasets 0 1000 1001
+table2 --threads 1 256 257
+table2 --width 1 1000 1001
+table2 --max-steps 0 100000000 -1
+table2 --seed 0 18446744073709551615 -1
+TABLE
+expect_flag_rejected() {
+  local fragment=$1 command=$2
+  shift 2
+  local out_arguments=(--out "$work/flag-out")
+  for argument in "$@"; do [ "$argument" = --out ] && out_arguments=(); done
+  rm -rf "$work/flag-out"
+  # A value that slips through would start a long run (table2 or run), so each call has a time limit.
+  # It runs in $work, where an --out "" that slips through would write.
+  (cd "$work" && timeout 20 "$sgverify_path" "$command" "$@" "${out_arguments[@]}" >/dev/null 2>"$work/stderr")
+  local status=$?
+  if [ "$status" -ne 2 ]; then
+    echo "FAIL: exit status $status, expected 2: $command $*"; failures=$((failures + 1))
+  elif ! grep -qF -- "$fragment" "$work/stderr"; then
+    echo "FAIL: message lacks \"$fragment\": $command $*"; cat "$work/stderr"; failures=$((failures + 1))
+  elif [ "$(wc -l <"$work/stderr")" -ne 1 ]; then
+    echo "FAIL: not one message line: $command $*"; cat "$work/stderr"; failures=$((failures + 1))
+  elif [ -e "$work/flag-out" ]; then
+    echo "FAIL: output folder written on bad input: $command $*"; failures=$((failures + 1))
+  fi
+}
+while read -r command flag min max beyond; do
+  for value in "$beyond" 99999999999999999999 1e3 0x10; do
+    expect_flag_rejected "invalid $flag '$value': use a whole number from $min to $max" "$command" "$flag" "$value"
+  done
+done <"$integer_flags"
+for command in theorem1 corollary1 run audit theorem2 critic critical-points table2; do
+  "$sgverify" "$command" --help >"$work/help"
+  # An integer option's line reads "--dim INT:1..1000=2", with the range after the type.
+  for flag in $(grep -oE -- '--[a-z0-9-]+ U?INT' "$work/help" | cut -d' ' -f1); do
+    grep -qE -- "^ *$flag U?INT:[0-9]+\.\.[0-9^-]+=" "$work/help" ||
+      { echo "FAIL: $command --help shows no range and default for $flag"; failures=$((failures + 1)); }
+    grep -q "^$command $flag " "$integer_flags" || { echo "FAIL: $command $flag is missing from the integer flag table"; failures=$((failures + 1)); }
+  done
+done
+# sgverify run names a --diabetes that is not a regular file as theorem1 names a --data file.
+expect_flag_rejected "/dev/zero: not a regular file but a character device" run --diabetes /dev/zero
+expect_flag_rejected "not a regular file but a folder" run --diabetes "$work"
+expect_flag_rejected "diabetes data not found at $work/missing.csv: run ./setup.sh" run --diabetes "$work/missing.csv"
+# An empty path, or an --out that a file blocks, is rejected before the command computes anything.
+for command in theorem1 corollary1 run audit theorem2 critic critical-points table2; do
+  expect_flag_rejected "invalid --out '': give a folder, or omit --out to write to " "$command" --out ""
+done
+printf 'text\n' >"$work/file.txt"
+expect_flag_rejected "$work/file.txt is a file, not a folder; give a folder, or omit --out to write to sgverify-out/theorem1" theorem1 --out "$work/file.txt"
+expect_flag_rejected "$work/file.txt is a file, not a folder; give a folder, or omit --out to write to sgverify-out/critic" critic --out "$work/file.txt/sub"
+expect_flag_rejected "invalid --data '': give a CSV file, or omit --data" theorem1 --data ""
+expect_flag_rejected "invalid --diabetes '': give a CSV file, or omit --diabetes" run --diabetes ""
+# Ranges that depend on another flag name it, in the same form.
+expect_flag_rejected "invalid --sg-layer '4': use a whole number from 0 to 3, the --depth" corollary1 --depth 3 --sg-layer 4
+expect_flag_rejected "invalid --instances '1000001': use a whole number from 1 to 1000000 with --proof corollary1" audit --proof corollary1 --instances 1000001
+expect_flag_rejected "invalid --instances '1000001': use a whole number from 1 to 1000000 with --proof proposition2" audit --proof proposition2 --instances 1000001
+# Leading zeros are decimal: CLI11 alone reads 010 as octal 8.
+"$sgverify" theorem1 --dim 010 --seed 010 --steps 1 --json --out "$work/decimal" >"$work/decimal.json" 2>/dev/null
+grep -q '"d": 10,' "$work/decimal.json" && grep -q '"seed": 10,' "$work/decimal.json" ||
+  { echo "FAIL: --dim 010 --seed 010 did not run with d = 10 and seed 10"; failures=$((failures + 1)); }
 
 # A valid run exits 0 and writes every output.
 "$sgverify" theorem1 --steps 10 --out "$work/good" >/dev/null 2>&1 || { echo "FAIL: valid run failed"; failures=$((failures + 1)); }
@@ -63,9 +167,12 @@ if ls "$work/good" | grep -q '\.tmp'; then echo "FAIL: temporary file left behin
 
 # A failing plot (gnuplot missing) leaves no output folder behind, and a plot with nothing to
 # draw on a log axis (widths below 1e-300) still succeeds.
-PATH=/nonexistent "$sgverify" theorem1 --steps 10 --out "$work/no-gnuplot" >/dev/null 2>&1
+PATH=/nonexistent "$sgverify" theorem1 --steps 10 --out "$work/no-gnuplot" >/dev/null 2>"$work/stderr"
 status=$?
 [ "$status" -eq 1 ] || { echo "FAIL: run without gnuplot exited $status, expected 1"; failures=$((failures + 1)); }
+# The message names the output as the user gave it, not the staging folder beside it.
+grep -qF "gnuplot failed to draw $work/no-gnuplot/convergence.svg: gnuplot was not found" "$work/stderr" ||
+  { echo "FAIL: the gnuplot message does not name $work/no-gnuplot/convergence.svg"; cat "$work/stderr"; failures=$((failures + 1)); }
 [ -e "$work/no-gnuplot" ] && { echo "FAIL: run without gnuplot left an output folder"; failures=$((failures + 1)); }
 ls "$work" | grep -q partial && { echo "FAIL: a staging folder was left behind"; failures=$((failures + 1)); }
 "$sgverify" theorem1 --arith interval:1100 --steps 5 --out "$work/narrow" >/dev/null 2>&1 ||

@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 namespace sgverify::testing {
 namespace {
 
@@ -71,8 +73,34 @@ TEST_CASE("malformed csv files are rejected with a clear message") {
   check_rejected("a,b,y\n1,abc,3\n", "'abc'");
   check_rejected("a,b,y\n1,,3\n", "missing");
   check_rejected("a,b,y\n1,1e500,3\n", "exponent");
-  check_rejected("a,b,y\n1,1e300,3\n", "too large");
-  check_rejected("a,b,y\n1,1e30,3\n", "too large");
+  check_rejected("a,b,y\n1,1e300,3\n", "out of range");
+  check_rejected("a,b,y\n1,1e30,3\n", "out of range");
+}
+
+TEST_CASE("csv value messages quote the text") {
+  // A value that a double cannot hold is quoted as written in the file, not shown as inf.
+  check_rejected("a,b,y\n1,2,3\n1,1e400,3\n", "test.csv, line 3, column 2 ('b'): value '1e400' is out of range");
+  check_rejected("a,b,y\n1,1e400,3\n", "below 2^37");
+  check_rejected("a,b,y\n1,1e400,3\n", "rescale the column or pass --standardize");
+  check_rejected("a,b,y\n1,2,-2.5E+20\n", "column 3 ('y'): value '-2.5E+20' is out of range");
+  check_rejected("a,b,y\n1,2,-2.5E+20\n", "rescale the target column");
+  check_rejected("a,b,y\n1,2,3\n1,-1e401,3\n", "test.csv, line 3, column 2 ('b'): invalid value '-1e401': the exponent");
+  check_rejected("a,b,y\n1,+INF,3\n", "line 2, column 2 ('b'): value '+INF' is not finite");
+  check_rejected("a,b,y\n1,x1,3\n", "line 2, column 2 ('b'): invalid value 'x1'");
+}
+
+TEST_CASE("csv range limit is 2^37 on the grid 2^-16") {
+  // 2^37 - 2^-16 is the largest multiple of 2^-16 with 53 bits; 2^37 - 2^-18 rounds up to 2^37.
+  CHECK(parse("a,y\n137438953471.9999847412109375,1\n").X(0, 0) == Rational(137438953471) + Rational(65535, 65536));
+  check_rejected("a,y\n137438953471.99999618530273437,1\n", "out of range");
+  check_rejected("a,y\n137438953472,1\n", "out of range");
+}
+
+TEST_CASE("csv features standardized before the range check") {
+  const Dataset data = parse_csv_dataset("a,y\n1e30,1\n-1e30,2\n", "large.csv", CsvOptions{true, 16});
+  CHECK(data.X(0, 0) == 1);
+  CHECK(data.X(0, 1) == -1);
+  CHECK_THROWS_AS(parse_csv_dataset("a,y\n1,1e30\n2,1\n", "large.csv", CsvOptions{true, 16}), InputError);
 }
 
 TEST_CASE("constant feature cannot be standardized") {
@@ -81,6 +109,24 @@ TEST_CASE("constant feature cannot be standardized") {
 
 TEST_CASE("missing csv file is rejected") {
   CHECK_THROWS_AS(read_csv_dataset("/nonexistent/file.csv", CsvOptions{}), InputError);
+}
+
+// The message of the InputError that read_csv_dataset throws for `path`, or a failed check.
+std::string read_error(const std::filesystem::path& path) {
+  try {
+    read_csv_dataset(path, CsvOptions{});
+  } catch (const InputError& error) {
+    return error.what();
+  }
+  FAIL("no InputError for " << path);
+  return "";
+}
+
+TEST_CASE("csv path kinds get their own message") {
+  CHECK(read_error("/nonexistent/file.csv") == "cannot read data file /nonexistent/file.csv: no such file; check the path");
+  CHECK(read_error(diabetes_path + "/below-a-file.csv").find(": no such file") != std::string::npos);
+  CHECK(read_error(SGVERIFY_DATA_DIR).find(": not a regular file but a folder; pass a CSV file") != std::string::npos);
+  CHECK(read_error("/dev/null").find(": not a regular file but a character device") != std::string::npos);
 }
 
 }  // namespace

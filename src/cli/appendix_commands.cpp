@@ -19,11 +19,13 @@ namespace sgverify {
 
 namespace {
 
+// Limits of --instances and --starts, and of the sizes of a critic's data set and of a trajectory.
 constexpr std::int64_t max_count = 100'000;
-
-void check_count(std::int64_t value, const std::string& flag, std::int64_t low, std::int64_t high) {
-  if (value < low || value > high) throw InputError(fmt::format("invalid {} {}: use {} to {}", flag, value, low, high));
-}
+constexpr std::int64_t min_critic_samples = 2;
+constexpr std::int64_t max_critic_samples = 1000;
+constexpr std::int64_t max_critic_dim = 100;
+constexpr std::int64_t max_critic_width = 100;
+constexpr std::int64_t max_trajectory_steps = 100'000;
 
 std::string claims_table(const std::vector<ClaimResult>& claims) {
   std::string text = "| claim | statement | verdict | level | instances | detail |\n| --- | --- | --- | --- | --- | --- |\n";
@@ -94,20 +96,20 @@ void draw_figure6(const std::filesystem::path& output, const proofs::SgTrajector
 }  // namespace
 
 void add_critic_options(CLI::App& command, CriticOptions& options) {
-  command.add_option("--instances", options.instances, "Number of random data sets")->capture_default_str();
-  command.add_option("--samples", options.samples, "Samples per data set")->capture_default_str();
-  command.add_option("--dim", options.dim, "Input dimension k of x")->capture_default_str();
-  command.add_option("--width", options.width, "Dimension m of the representation h = W x")->capture_default_str();
-  command.add_option("--seed", options.seed, "Seed of the data sets")->check(seed_range)->capture_default_str();
-  command.add_option("--out", options.out, "Output folder")->capture_default_str();
+  add_integer_option(command, "--instances", options.instances, "Number of random data sets", 1, max_count);
+  add_integer_option(command, "--samples", options.samples, "Samples per data set", min_critic_samples, max_critic_samples);
+  add_integer_option(command, "--dim", options.dim, "Input dimension k of x", 1, max_critic_dim);
+  add_integer_option(command, "--width", options.width, "Dimension m of the representation h = W x", 1, max_critic_width);
+  command.add_option("--seed", options.seed, "Seed of the data sets")->transform(seed_range)->capture_default_str();
+  command.add_option("--out", options.out, "Output folder")->check(output_folder_path(options.out))->capture_default_str();
   command.add_flag("--json", options.json, "Print summary.json on standard output instead of the table");
 }
 
 std::vector<ClaimResult> execute_critic(const CriticOptions& options, const OutputFolder& folder, std::ostream& log) {
-  check_count(options.instances, "--instances", 1, max_count);
-  check_count(options.samples, "--samples", 2, 1000);
-  check_count(options.dim, "--dim", 1, 100);
-  check_count(options.width, "--width", 1, 100);
+  check_integer_flag("--instances", options.instances, 1, max_count);
+  check_integer_flag("--samples", options.samples, min_critic_samples, max_critic_samples);
+  check_integer_flag("--dim", options.dim, 1, max_critic_dim);
+  check_integer_flag("--width", options.width, 1, max_critic_width);
   std::vector<ClaimResult> zero, opposite, random_direction;
   std::string rows = "| data set | critic | critic loss | worst cosine with dL/dh | training signal | smoothness error |\n"
                      "| --- | --- | --- | --- | --- | --- |\n";
@@ -174,18 +176,18 @@ int run_critic_command(const CriticOptions& options) {
 }
 
 void add_critical_points_options(CLI::App& command, CriticalPointsOptions& options) {
-  command.add_option("--starts", options.starts, "Number of random starts (a, b, c)")->capture_default_str();
-  command.add_option("--steps", options.steps, "Exact steps of each SG trajectory")->capture_default_str();
+  add_integer_option(command, "--starts", options.starts, "Number of random starts (a, b, c)", 1, max_count);
+  add_integer_option(command, "--steps", options.steps, "Exact steps of each SG trajectory", 1, max_trajectory_steps);
   command.add_option("--mu", options.mu, "Model learning rate mu")->capture_default_str();
   command.add_option("--nu", options.nu, "SG learning rate nu")->capture_default_str();
-  command.add_option("--seed", options.seed, "Seed of the starts and of the generalisation data sets")->check(seed_range)->capture_default_str();
-  command.add_option("--out", options.out, "Output folder")->capture_default_str();
+  command.add_option("--seed", options.seed, "Seed of the starts and of the generalisation data sets")->transform(seed_range)->capture_default_str();
+  command.add_option("--out", options.out, "Output folder")->check(output_folder_path(options.out))->capture_default_str();
   command.add_flag("--json", options.json, "Print summary.json on standard output instead of the table");
 }
 
 std::vector<ClaimResult> execute_critical_points(const CriticalPointsOptions& options, const OutputFolder& folder, std::ostream& log) {
-  check_count(options.starts, "--starts", 1, max_count);
-  check_count(options.steps, "--steps", 1, 100'000);
+  check_integer_flag("--starts", options.starts, 1, max_count);
+  check_integer_flag("--steps", options.steps, 1, max_trajectory_steps);
   proofs::SgSystem system{proofs::paper_data(), parse_rational(options.mu, "--mu"), parse_rational(options.nu, "--nu")};
   if (system.mu <= 0) throw InputError("invalid --mu '" + options.mu + "': use a positive rate such as 1/64");
   if (system.nu <= 0 || system.nu > 1) throw InputError("invalid --nu '" + options.nu + "': use a rate in (0, 1] such as 1/8");

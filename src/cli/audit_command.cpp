@@ -17,6 +17,8 @@ namespace sgverify {
 
 namespace {
 
+// The --instances limit of the Theorem 1 audit, the largest of all audits. The audits of the other
+// proofs check their own lower limits when they start.
 constexpr std::int64_t max_instances = 10'000'000;
 
 // Writes the counterexample trace of one refuted claim and returns its path.
@@ -67,9 +69,10 @@ std::string audit_report(const std::vector<proofs::ClaimAudit>& audits, const Au
 void add_audit_options(CLI::App& command, AuditOptions& options) {
   command.add_option("--proof", options.proof, "Proof to audit: theorem1, theorem2, proposition2 or corollary1")->capture_default_str();
   command.add_option("--claim", options.claim, "Audit one claim id only, such as T1.xi-recursion");
-  command.add_option("--instances", options.instances, "Number of generated instances")->capture_default_str();
-  command.add_option("--seed", options.seed, "Seed of the instances")->check(seed_range)->capture_default_str();
-  command.add_option("--out", options.out, "Output folder")->capture_default_str();
+  add_integer_option(command, "--instances", options.instances, "Number of generated instances (at most 1000000 for the other proofs)",
+                     1, max_instances);
+  command.add_option("--seed", options.seed, "Seed of the instances")->transform(seed_range)->capture_default_str();
+  command.add_option("--out", options.out, "Output folder")->check(output_folder_path(options.out))->capture_default_str();
   command.add_flag("--json", options.json, "Print summary.json on standard output instead of the table");
 }
 
@@ -77,9 +80,7 @@ std::vector<ClaimResult> execute_audit(const AuditOptions& options, const Output
   if (options.proof == "corollary1") return execute_corollary1_audit(options, folder, log);
   if (is_second_batch_proof(options.proof)) return execute_second_batch_audit(options, folder, log);
   if (options.proof != "theorem1") throw InputError("invalid --proof '" + options.proof + "': use theorem1, theorem2, proposition2 or corollary1");
-  if (options.instances < 1 || options.instances > max_instances) {
-    throw InputError(fmt::format("invalid --instances {}: use 1 to {}", options.instances, max_instances));
-  }
+  check_integer_flag("--instances", options.instances, 1, max_instances);
   if (!options.claim.empty() && options.claim != global_solution_id && options.claim != global_attraction_id) {
     proofs::find_theorem1_step(options.claim);  // throws InputError with the known ids
   }

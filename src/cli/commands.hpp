@@ -6,31 +6,111 @@
 
 #include "data/families.hpp"
 #include "io/output_folder.hpp"
+#include "io/atomic_file.hpp"
+#include "io/input_error.hpp"
 #include "report/theorem1_report.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <charconv>
+#include <concepts>
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
+#include <limits>
 #include <string>
+#include <string_view>
+#include <type_traits>
 
 namespace sgverify {
 
 // The program as the user invoked it (argv[0]), so that printed replay commands work when pasted.
 inline std::string invoked_program = "sgverify";
 
-// The check of every --seed: a whole number from 0 to 2^64 - 1. It reads the text, because the
-// conversion to std::uint64_t wraps -1 and clamps larger values.
-inline const CLI::Validator seed_range{[](std::string& text) -> std::string {
-                                         std::uint64_t value = 0;
-                                         const char* const end = text.data() + text.size();
-                                         const auto [stop, error] = std::from_chars(text.data(), end, value);
-                                         if (!text.empty() && error == std::errc() && stop == end) return "";
-                                         return "invalid seed '" + text + "': use a whole number from 0 to 18446744073709551615";
-                                       },
-                                       "0..2^64-1"};
+// Error for a flag value that the parser rejects, with the complete message. It derives from
+// CLI::ParseError so that callers handle it with CLI11's own errors, and not from
+// CLI::ValidationError, because CLI11 2.1 would put the flag name in front of the message again.
+class InvalidFlagValue : public CLI::ParseError {
+ public:
+  explicit InvalidFlagValue(const std::string& message) : CLI::ParseError("InvalidFlagValue", message, CLI::ExitCodes::ValidationError) {}
+};
+
+// Formats the message for an integer flag value outside min..max or not a whole decimal number,
+// such as "invalid --dim '0': use a whole number from 1 to 1000".
+template <std::integral T>
+std::string integer_flag_message(std::string_view flag, const std::string& text, std::type_identity_t<T> min, std::type_identity_t<T> max) {
+  return "invalid " + std::string(flag) + " '" + shortened(text) + "': use a whole number from " + std::to_string(min) + " to " +
+         std::to_string(max);
+}
+
+// Makes the validator of an integer flag, which accepts only a whole decimal number from min to
+// max. CLI11's own conversion clamps values beyond the type's range, reads 010 as octal 8 and
+// reports 1e18 only as "Could not convert", so the validator reads the text itself. It throws
+// InvalidFlagValue for any other text and rewrites the text in plain decimal for CLI11. Pass it
+// to Option::transform, because Option::check hands a validator a copy of the text. --help shows
+// the range after the type.
+template <std::integral T>
+CLI::Validator integer_range(std::string flag, std::type_identity_t<T> min, std::type_identity_t<T> max) {
+  const auto check = [flag = std::move(flag), min, max](std::string& text) -> std::string {
+    T value{};
+    const char* const end = text.data() + text.size();
+    const auto [stop, error] = std::from_chars(text.data(), end, value);
+    if (error != std::errc() || stop != end || value < min || value > max) {
+      throw InvalidFlagValue(integer_flag_message<T>(flag, text, min, max));
+    }
+    text = std::to_string(value);
+    return "";
+  };
+  return CLI::Validator(check, std::to_string(min) + ".." + std::to_string(max));
+}
+
+// Adds the integer option `flag` to `command`, with the validator of integer_range and with its
+// default shown in --help.
+template <std::integral T>
+CLI::Option* add_integer_option(CLI::App& command, const std::string& flag, T& value, const std::string& description,
+                                std::type_identity_t<T> min, std::type_identity_t<T> max) {
+  return command.add_option(flag, value, description)->transform(integer_range<T>(flag, min, max))->capture_default_str();
+}
+
+// Throws InputError with the message of integer_flag_message when value lies outside min..max.
+// It serves options that code set rather than the parser, and ranges that depend on another flag,
+// which `condition` names, such as "with --proof corollary1".
+template <std::integral T>
+void check_integer_flag(std::string_view flag, T value, std::type_identity_t<T> min, std::type_identity_t<T> max,
+                        std::string_view condition = {}) {
+  if (value >= min && value <= max) return;
+  std::string message = integer_flag_message<T>(flag, std::to_string(value), min, max);
+  if (!condition.empty()) message += " " + std::string(condition);
+  throw InputError(message);
+}
+
+// The validator of every --seed, a whole number from 0 to 2^64 - 1, for Option::transform.
+inline const CLI::Validator seed_range =
+    integer_range<std::uint64_t>("--seed", 0, std::numeric_limits<std::uint64_t>::max()).description("0..2^64-1");
+
+// Makes the validator of a path flag such as --data, which rejects an empty path with `fix`.
+inline CLI::Validator non_empty_path(const std::string& flag, const std::string& fix) {
+  const std::string message = "invalid " + flag + " '': " + fix;
+  const auto check = [message](const std::string& text) -> std::string {
+    if (text.empty()) throw InvalidFlagValue(message);
+    return "";
+  };
+  return CLI::Validator(check, "");
+}
+
+// Makes the validator of --out. It rejects an empty path, and a path that a file blocks, such as
+// an existing file or a folder inside one, before the command computes anything. Omitting --out
+// writes to `default_folder`.
+inline CLI::Validator output_folder_path(const std::string& default_folder) {
+  const std::string fix = "give a folder, or omit --out to write to " + default_folder;
+  const auto check = [fix](const std::string& text) -> std::string {
+    if (text.empty()) throw InvalidFlagValue("invalid --out '': " + fix);
+    const std::filesystem::path file = file_in_the_way(text);
+    if (!file.empty()) throw InvalidFlagValue("invalid --out '" + text + "': " + file.string() + " is a file, not a folder; " + fix);
+    return "";
+  };
+  return CLI::Validator(check, "");
+}
 
 // Exit statuses of the CLI.
 inline constexpr int exit_success = 0;       // the command ran; verdicts are in its output

@@ -19,9 +19,7 @@ constexpr std::int64_t max_instances = 1'000'000;
 }  // namespace
 
 std::vector<ClaimResult> execute_corollary1_audit(const AuditOptions& options, const OutputFolder& folder, std::ostream& log) {
-  if (options.instances < 1 || options.instances > max_instances) {
-    throw InputError(fmt::format("invalid --instances {}: use 1 to {}", options.instances, max_instances));
-  }
+  check_integer_flag("--instances", options.instances, 1, max_instances, "with --proof corollary1");
   if (!options.claim.empty()) proofs::check_corollary1_claim_id(options.claim);
   log << fmt::format("  auditing Corollary 1 on {} instances\n", options.instances);
   const auto started = std::chrono::steady_clock::now();

@@ -135,22 +135,23 @@ std::string norm_description(const DeepLinearConfig& config, const DeepLinearRun
 }  // namespace
 
 void add_corollary1_options(CLI::App& command, Corollary1Options& options) {
-  command.add_option("--depth", options.depth, "Number n of hidden layers")->capture_default_str();
-  command.add_option("--width", options.width, "Width of every hidden layer (and of the input unless --input-dim)")->capture_default_str();
-  command.add_option("--input-dim", options.input_dim, "Input dimension d_0 (0: the width)")->capture_default_str();
-  command.add_option("--output-dim", options.output_dim, "Output dimension d_{n+1}")->capture_default_str();
-  command.add_option("--sg-layer", options.sg_layer, "Hidden layer j after which the SG sits, 1..depth (0: depth/2 rounded up)")
-      ->capture_default_str();
-  command.add_option("--samples", options.samples, "Number of samples S")->capture_default_str();
+  add_integer_option(command, "--depth", options.depth, "Number n of hidden layers", 1, max_depth);
+  add_integer_option(command, "--width", options.width, "Width of every hidden layer (and of the input unless --input-dim)", 1, max_width);
+  add_integer_option(command, "--input-dim", options.input_dim, "Input dimension d_0 (0: the width)", 0, max_width);
+  add_integer_option(command, "--output-dim", options.output_dim, "Output dimension d_{n+1}", 1, max_width);
+  // Checked against the largest --depth here, and against the given --depth in run_corollary1_command.
+  add_integer_option(command, "--sg-layer", options.sg_layer, "Hidden layer j after which the SG sits, 1..depth (0: depth/2 rounded up)",
+                     0, max_depth);
+  add_integer_option(command, "--samples", options.samples, "Number of samples S", 1, max_samples);
   command.add_option("--schedule", options.schedule, "Reading of the gated rate: consistent or literal")->capture_default_str();
   command.add_option("--arith", options.arithmetic, "Arithmetic: double, mpfr:BITS or exact")->capture_default_str();
-  command.add_option("--steps", options.steps, "Number of iterations")->capture_default_str();
+  add_integer_option(command, "--steps", options.steps, "Number of iterations", 0, max_steps);
   command.add_option("--eps", options.eps, "Rate eps of the upper layers and of the gate, or auto (a power of two below 1/(2 x curvature bound))")
       ->capture_default_str();
   command.add_option("--nu", options.nu, "Rate nu of the SG, or auto (a power of two below 1/(2 x the largest eigenvalue of the SG inputs' moments))")
       ->capture_default_str();
-  command.add_option("--seed", options.seed, "Seed of the data and of the initial weights")->check(seed_range)->capture_default_str();
-  command.add_option("--out", options.out, "Output folder")->capture_default_str();
+  command.add_option("--seed", options.seed, "Seed of the data and of the initial weights")->transform(seed_range)->capture_default_str();
+  command.add_option("--out", options.out, "Output folder")->check(output_folder_path(options.out))->capture_default_str();
   command.add_flag("--json", options.json, "Print summary.json on standard output instead of the table");
 }
 
@@ -164,22 +165,23 @@ int run_corollary1_command(const Corollary1Options& options) {
   }
   config.schedule = parse_gate_schedule(options.schedule);
   config.norm = config.arithmetic.kind == ArithmeticKind::exact ? JacobianNorm::frobenius : JacobianNorm::spectral;
-  if (options.depth < 1 || options.depth > max_depth) throw InputError(fmt::format("invalid --depth {}: use 1 to {}", options.depth, max_depth));
-  for (const auto& [flag, value] : {std::pair{"--width", options.width}, std::pair{"--output-dim", options.output_dim}}) {
-    if (value < 1 || value > max_width) throw InputError(fmt::format("invalid {} {}: use 1 to {}", flag, value, max_width));
-  }
-  if (options.input_dim < 0 || options.input_dim > max_width) throw InputError(fmt::format("invalid --input-dim {}: use 0 to {}", options.input_dim, max_width));
-  if (options.samples < 1 || options.samples > max_samples) throw InputError(fmt::format("invalid --samples {}: use 1 to {}", options.samples, max_samples));
-  if (options.steps < 0 || options.steps > max_steps) throw InputError(fmt::format("invalid --steps {}: use 0 to {}", options.steps, max_steps));
+  check_integer_flag("--depth", options.depth, 1, max_depth);
+  check_integer_flag("--width", options.width, 1, max_width);
+  check_integer_flag("--output-dim", options.output_dim, 1, max_width);
+  check_integer_flag("--input-dim", options.input_dim, 0, max_width);
+  check_integer_flag("--samples", options.samples, 1, max_samples);
+  check_integer_flag("--steps", options.steps, 0, max_steps);
   const Eigen::Index input_dim = options.input_dim == 0 ? options.width : options.input_dim;
   config.architecture.widths.push_back(input_dim);
   for (std::int64_t i = 0; i < options.depth; ++i) config.architecture.widths.push_back(options.width);
   config.architecture.widths.push_back(options.output_dim);
   // Checked before the cast to int, which would wrap a value such as 4294967297 into range.
+  const auto default_sg_layer = static_cast<int>((options.depth + 1) / 2);
   if (options.sg_layer < 0 || options.sg_layer > options.depth) {
-    throw InputError(fmt::format("invalid --sg-layer {}: use 1 to the depth {}, or 0 for depth/2 rounded up", options.sg_layer, options.depth));
+    throw InputError(integer_flag_message<std::int64_t>("--sg-layer", std::to_string(options.sg_layer), 0, options.depth) +
+                     fmt::format(", the --depth. 0 puts the SG after hidden layer {}, half the depth rounded up", default_sg_layer));
   }
-  config.architecture.sg_layer = options.sg_layer == 0 ? static_cast<int>((options.depth + 1) / 2) : static_cast<int>(options.sg_layer);
+  config.architecture.sg_layer = options.sg_layer == 0 ? default_sg_layer : static_cast<int>(options.sg_layer);
   check_architecture(config.architecture);
   const std::optional<Rational> eps = options.eps == "auto" ? std::nullopt : std::optional(parse_rate(options.eps, "--eps"));
   const std::optional<Rational> nu = options.nu == "auto" ? std::nullopt : std::optional(parse_rate(options.nu, "--nu"));

@@ -55,6 +55,10 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {
     return app.exit(help);
+  } catch (const InvalidFlagValue& error) {
+    // The message already names the flag, the value and the fix.
+    std::cerr << "sgverify: " << error.what() << "\n";
+    return exit_bad_input;
   } catch (const CLI::ParseError& error) {
     std::cerr << "sgverify: " << error.what() << "; see sgverify --help\n";
     return exit_bad_input;

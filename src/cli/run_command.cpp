@@ -157,14 +157,18 @@ void check_replaceable_report(const std::filesystem::path& folder) {
 }  // namespace
 
 void add_run_options(CLI::App& command, RunOptions& options) {
-  command.add_option("--out", options.out, "Report folder, replaced as a whole when the run succeeds")->capture_default_str();
-  command.add_option("--diabetes", options.diabetes, "Diabetes CSV built by setup.sh")->capture_default_str();
-  command.add_option("--seed", options.seed, "Seed of every synthetic instance and random start")->check(seed_range)->capture_default_str();
+  command.add_option("--out", options.out, "Report folder, replaced as a whole when the run succeeds")->check(output_folder_path(options.out))->capture_default_str();
+  command.add_option("--diabetes", options.diabetes, "Diabetes CSV built by setup.sh")
+      ->check(non_empty_path("--diabetes", "give a CSV file, or omit --diabetes to read " + options.diabetes))
+      ->capture_default_str();
+  command.add_option("--seed", options.seed, "Seed of every synthetic instance and random start")->transform(seed_range)->capture_default_str();
   command.add_flag("--json", options.json, "Print the combined summary as JSON on standard output");
 }
 
 int run_main_job(const RunOptions& options) {
-  if (!std::filesystem::is_regular_file(options.diabetes)) {
+  // Only a missing file gets the set-up hint, because read_csv_dataset names every other problem.
+  std::error_code error;
+  if (std::filesystem::status(options.diabetes, error).type() == std::filesystem::file_type::not_found) {
     throw InputError("diabetes data not found at " + options.diabetes + ": run ./setup.sh, which builds data/diabetes.csv, "
                      "or pass --diabetes FILE");
   }

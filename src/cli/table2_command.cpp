@@ -152,27 +152,25 @@ std::string differences_text(const std::vector<Table2CellResult>& results) {
 void add_table2_options(CLI::App& command, Table2Options& options) {
   command.add_flag("--quick", options.quick,
                    fmt::format("Reduced preset: {} data sets and a cap of {} steps (about a minute on 2 cores)", quick_datasets, quick_max_steps));
-  command.add_option("--datasets", options.datasets, "Data sets per family and k (0: 10, or the --quick value)")->capture_default_str();
+  add_integer_option(command, "--datasets", options.datasets, "Data sets per family and k (0: 10, or the --quick value)", 0, max_datasets);
   command.add_option("--rows", options.rows, "Rows (noisy100-deep) or cells (noisy100-deep-log) to run; default all, comma-separated")
       ->delimiter(',');
-  command.add_option("--threads", options.threads, "Worker threads")->capture_default_str();
-  command.add_option("--seed", options.seed, "Seed of the data sets and the initial weights")->check(seed_range)->capture_default_str();
-  command.add_option("--width", options.width, "Hidden width of the deep models")->capture_default_str();
+  add_integer_option(command, "--threads", options.threads, "Worker threads", 1, max_threads);
+  command.add_option("--seed", options.seed, "Seed of the data sets and the initial weights")->transform(seed_range)->capture_default_str();
+  add_integer_option(command, "--width", options.width, "Hidden width of the deep models", 1, max_width);
   command.add_option("--sg-placement", options.placement, "SGs in the deep models: every (after each hidden layer) or middle")
       ->capture_default_str();
-  command.add_option("--max-steps", options.max_steps, "Step cap of each run (0: 100000, or the --quick value)")->capture_default_str();
-  command.add_option("--out", options.out, "Output folder")->capture_default_str();
+  add_integer_option(command, "--max-steps", options.max_steps, "Step cap of each run (0: 100000, or the --quick value)", 0, max_step_cap);
+  command.add_option("--out", options.out, "Output folder")->check(output_folder_path(options.out))->capture_default_str();
   command.add_flag("--json", options.json, "Print summary.json on standard output instead of the table");
 }
 
 Table2Settings table2_settings(const Table2Options& options) {
   Table2Settings settings;
-  if (options.datasets < 0 || options.datasets > max_datasets)
-    throw InputError(fmt::format("invalid --datasets {}: use 1 to {} (0 for the default)", options.datasets, max_datasets));
-  if (options.threads < 1 || options.threads > max_threads) throw InputError(fmt::format("invalid --threads {}: use 1 to {}", options.threads, max_threads));
-  if (options.width < 1 || options.width > max_width) throw InputError(fmt::format("invalid --width {}: use 1 to {}", options.width, max_width));
-  if (options.max_steps < 0 || options.max_steps > max_step_cap)
-    throw InputError(fmt::format("invalid --max-steps {}: use 1 to {} (0 for the default)", options.max_steps, max_step_cap));
+  check_integer_flag("--datasets", options.datasets, 0, max_datasets);
+  check_integer_flag("--threads", options.threads, 1, max_threads);
+  check_integer_flag("--width", options.width, 1, max_width);
+  check_integer_flag("--max-steps", options.max_steps, 0, max_step_cap);
   settings.placement = parse_sg_placement(options.placement);
   if (!options.rows.empty()) settings.cells = select_table2_cells(options.rows);
   if (options.quick) {

@@ -34,10 +34,8 @@ FamilySpec family_spec_from_options(const Theorem1Options& options) {
   if (options.standardize) throw InputError("--standardize applies to --data FILE only; remove it or pass --data");
   FamilySpec spec;
   spec.family = parse_family(options.family);
-  if (options.dim < 1 || options.dim > max_dim) throw InputError(fmt::format("invalid --dim {}: use 1 to {}", options.dim, max_dim));
-  if (options.samples < 1 || options.samples > max_samples) {
-    throw InputError(fmt::format("invalid --samples {}: use 1 to {}", options.samples, max_samples));
-  }
+  check_integer_flag("--dim", options.dim, 1, max_dim);
+  check_integer_flag("--samples", options.samples, 1, max_samples);
   if (options.dim * options.samples > max_values) {
     throw InputError(fmt::format("--dim {} times --samples {} exceeds {} values; use a smaller instance", options.dim,
                                  options.samples, max_values));
@@ -57,24 +55,23 @@ Theorem1Config theorem1_config_from_options(const Theorem1Options& options) {
   config.nu = parse_nu_schedule(options.nu);
   parse_start(options.start);
   config.path = options.path.empty() ? default_path(config.arithmetic) : parse_path(options.path);
-  if (options.steps < 0 || options.steps > max_steps) {
-    throw InputError(fmt::format("invalid --steps {}: use 0 to {}", options.steps, max_steps));
-  }
+  check_integer_flag("--steps", options.steps, 0, max_steps);
   config.steps = options.steps;
   return config;
 }
 
 void add_theorem1_options(CLI::App& command, Theorem1Options& options) {
   command.add_option("--family", options.family, "Synthetic data family: linear, noisy, random or regression")->capture_default_str();
-  command.add_option("--dim", options.dim, "Input dimension d (k) of synthetic data")->capture_default_str();
-  command.add_option("--samples", options.samples, "Number of samples S of synthetic data")->capture_default_str();
+  add_integer_option(command, "--dim", options.dim, "Input dimension d (k) of synthetic data", 1, max_dim);
+  add_integer_option(command, "--samples", options.samples, "Number of samples S of synthetic data", 1, max_samples);
   command.add_option("--noise", options.noise, "Noise standard deviation sigma of the regression family (0 = exactly realizable)")
       ->capture_default_str();
-  command.add_option("--data", options.data_file, "CSV file with a header row; the last column is the target (replaces --family)");
+  command.add_option("--data", options.data_file, "CSV file with a header row; the last column is the target (replaces --family)")
+      ->check(non_empty_path("--data", "give a CSV file, or omit --data to use the synthetic --family"));
   command.add_flag("--standardize", options.standardize, "Centre each feature of --data and scale it to unit variance");
   command.add_option("--arith", options.arithmetic, "Arithmetic: exact, interval:BITS, mpfr:BITS, double or long-double")
       ->capture_default_str();
-  command.add_option("--steps", options.steps, "Number of iterations")->capture_default_str();
+  add_integer_option(command, "--steps", options.steps, "Number of iterations", 0, max_steps);
   command.add_option("--mu", options.mu, "Main learning rate: fixed:VALUE, bound-derived:THETA or bound-literal:THETA (0 < THETA < 1)")
       ->capture_default_str();
   command.add_option("--nu", options.nu, "SG learning rate: line-search or a positive VALUE")->capture_default_str();
@@ -82,8 +79,8 @@ void add_theorem1_options(CLI::App& command, Theorem1Options& options) {
   command.add_option("--path", options.path,
                      "Step computation: moments (O(d^2) a step; default for exact, interval and mpfr) or samples "
                      "(O(dS); default for double and long-double, where it is more accurate)");
-  command.add_option("--seed", options.seed, "Seed of the synthetic data and of the random start")->check(seed_range)->capture_default_str();
-  command.add_option("--out", options.out, "Output folder")->capture_default_str();
+  command.add_option("--seed", options.seed, "Seed of the synthetic data and of the random start")->transform(seed_range)->capture_default_str();
+  command.add_option("--out", options.out, "Output folder")->check(output_folder_path(options.out))->capture_default_str();
   command.add_flag("--json", options.json, "Print summary.json on standard output instead of the table");
 }
 

@@ -209,19 +209,15 @@ void print_claims(const std::vector<ClaimResult>& claims, const std::filesystem:
 }  // namespace
 
 void add_theorem2_options(CLI::App& command, Theorem2Options& options) {
-  command.add_option("--seed", options.seed, "Seed of the generated maps and starts")->check(seed_range)->capture_default_str();
-  command.add_option("--instances", options.instances, "Number of generated maps for T2.limit")->capture_default_str();
-  command.add_option("--out", options.out, "Output folder")->capture_default_str();
+  command.add_option("--seed", options.seed, "Seed of the generated maps and starts")->transform(seed_range)->capture_default_str();
+  add_integer_option(command, "--instances", options.instances, "Number of generated maps for T2.limit", 1, max_theorem2_instances);
+  command.add_option("--out", options.out, "Output folder")->check(output_folder_path(options.out))->capture_default_str();
   command.add_flag("--json", options.json, "Print summary.json on standard output instead of the table");
 }
 
 namespace {
 
-void check_theorem2_options(const Theorem2Options& options) {
-  if (options.instances < 1 || options.instances > max_theorem2_instances) {
-    throw InputError(fmt::format("invalid --instances {}: use 1 to {}", options.instances, max_theorem2_instances));
-  }
-}
+void check_theorem2_options(const Theorem2Options& options) { check_integer_flag("--instances", options.instances, 1, max_theorem2_instances); }
 
 }  // namespace
 
@@ -258,9 +254,7 @@ int run_theorem2_command(const Theorem2Options& options) {
 bool is_second_batch_proof(const std::string& proof) { return proof == "theorem2" || proof == "proposition2"; }
 
 std::vector<ClaimResult> execute_second_batch_audit(const AuditOptions& options, const OutputFolder& folder, std::ostream& log) {
-  if (options.instances < 1 || options.instances > max_theorem2_instances) {
-    throw InputError(fmt::format("invalid --instances {}: use 1 to {}", options.instances, max_theorem2_instances));
-  }
+  check_integer_flag("--instances", options.instances, 1, max_theorem2_instances, "with --proof " + options.proof);
   check_claim_id(options.proof, options.claim);
   const auto started = std::chrono::steady_clock::now();
   std::string title, body;

@@ -9,6 +9,26 @@
 
 namespace sgverify {
 
+namespace {
+
+// Formats `value` to 6 significant digits for a message. MPFR's exponent range shows 10^400 as
+// 1e+400, where a double would show inf.
+std::string approximate_text(const Rational& value) {
+  mpfr_t rounded;
+  mpfr_init2(rounded, 53);
+  mpfr_set_q(rounded, value.backend().data(), MPFR_RNDN);
+  std::string result = "?";  // if MPFR cannot allocate the text
+  char* text = nullptr;
+  if (mpfr_asprintf(&text, "%.6Rg", rounded) >= 0) {
+    result = text;
+    mpfr_free_str(text);
+  }
+  mpfr_clear(rounded);
+  return result;
+}
+
+}  // namespace
+
 Matrix<Rational> Dataset::augmented() const {
   Matrix<Rational> result(dim() + 1, samples());
   result.topRows(dim()) = X;
@@ -39,13 +59,19 @@ void check_representable(const Dataset& data, const std::string& where) {
     if (abs(numerator(steps)) >= limit) {
       throw InputError(fmt::format("{}: value {} at {} is too large: after rounding to the grid 2^-{} it needs more "
                                    "than 53 bits; rescale the data or pass --standardize",
-                                   where, rational_to_double(value), position, data.grid_bits));
+                                   where, approximate_text(value), position, data.grid_bits));
     }
   };
   for (Eigen::Index s = 0; s < data.samples(); ++s) {
     for (Eigen::Index i = 0; i < data.dim(); ++i) check(data.X(i, s), fmt::format("sample {}, feature {}", s + 1, i + 1));
     check(data.y(s), fmt::format("sample {}, target", s + 1));
   }
+}
+
+bool fits_double_on_grid(const Rational& value, unsigned grid_bits) {
+  const boost::multiprecision::mpz_int scale = boost::multiprecision::mpz_int(1) << grid_bits;
+  const Rational steps = round_to_dyadic(value, grid_bits) * scale;  // a whole number
+  return abs(numerator(steps)) < (boost::multiprecision::mpz_int(1) << 53);
 }
 
 void standardize_features(Dataset& data) {

@@ -35,6 +35,10 @@ struct Dataset {
 // double; `where` names the data in the message.
 void check_representable(const Dataset& data, const std::string& where);
 
+// True when `value`, rounded to the grid 2^-grid_bits, is a multiple of 2^-grid_bits with at most
+// 53 bits, as check_representable requires. Its magnitude is then below 2^(53 - grid_bits).
+bool fits_double_on_grid(const Rational& value, unsigned grid_bits);
+
 // Centres each feature and divides it by its standard deviation (population form), then rounds
 // to the grid. Throws InputError for a constant feature.
 void standardize_features(Dataset& data);

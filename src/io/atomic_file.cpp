@@ -9,6 +9,34 @@
 
 namespace sgverify {
 
+namespace {
+
+// The staging folder of this process for the folder NAME is NAME.partial-PID.
+std::string staging_suffix() { return ".partial-" + std::to_string(::getpid()); }
+
+}  // namespace
+
+std::filesystem::path path_for_messages(const std::filesystem::path& path) {
+  const std::string suffix = staging_suffix();
+  std::filesystem::path result;
+  for (const std::filesystem::path& part : path) {
+    std::string name = part.string();
+    if (name.size() > suffix.size() && name.ends_with(suffix)) name.resize(name.size() - suffix.size());
+    result /= name;
+  }
+  return result;
+}
+
+std::filesystem::path file_in_the_way(const std::filesystem::path& folder) {
+  for (std::filesystem::path path = folder; !path.empty(); path = path.parent_path()) {
+    std::error_code error;
+    const std::filesystem::file_status status = std::filesystem::status(path, error);
+    if (std::filesystem::exists(status)) return std::filesystem::is_directory(status) ? std::filesystem::path() : path;
+    if (path == path.parent_path()) break;
+  }
+  return {};
+}
+
 void write_file_atomically(const std::filesystem::path& path, const std::string& contents) {
   std::filesystem::path temporary = path;
   temporary += ".tmp." + std::to_string(::getpid());
@@ -19,7 +47,7 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
     if (!out) {
       std::error_code ignored;
       std::filesystem::remove(temporary, ignored);
-      throw InputError("cannot write " + path.string() + ": check that the folder is writable and the disk not full");
+      throw InputError("cannot write " + path_for_messages(path).string() + ": check that the folder is writable and the disk not full");
     }
   }
   std::error_code error;
@@ -28,24 +56,26 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
     const std::string reason = error.message();
     std::error_code ignored;
     std::filesystem::remove(temporary, ignored);
-    throw InputError("cannot write " + path.string() + ": rename failed (" + reason + ")");
+    throw InputError("cannot write " + path_for_messages(path).string() + ": rename failed (" + reason + ")");
   }
 }
 
 void create_output_folder(const std::filesystem::path& folder) {
   std::error_code error;
   std::filesystem::create_directories(folder, error);
-  if (error || !std::filesystem::is_directory(folder)) {
-    throw InputError("cannot create output folder " + folder.string() + ": " +
-                     (error ? error.message() : std::string("a file of that name exists")));
-  }
+  if (!error && std::filesystem::is_directory(folder)) return;
+  const std::string failed = "cannot create output folder " + path_for_messages(folder).string() + ": ";
+  const std::filesystem::path file = file_in_the_way(folder);
+  if (!file.empty()) throw InputError(failed + path_for_messages(file).string() + " is a file, not a folder; choose another --out");
+  throw InputError(failed + (error ? error.message() : std::string("not a folder")) +
+                   "; choose another --out or check the permissions of its parent");
 }
 
 StagedFolder::StagedFolder(std::filesystem::path destination, std::vector<std::string> owned_prefixes)
     : destination_(std::move(destination)), owned_prefixes_(std::move(owned_prefixes)) {
   std::filesystem::path name = destination_.filename();
   if (name.empty()) name = destination_.parent_path().filename();
-  staging_ = destination_.parent_path() / (name.string() + ".partial-" + std::to_string(::getpid()));
+  staging_ = destination_.parent_path() / (name.string() + staging_suffix());
   if (destination_.filename().empty()) staging_ = destination_.parent_path().parent_path() / staging_.filename();
   std::error_code ignored;
   std::filesystem::remove_all(staging_, ignored);
@@ -73,7 +103,7 @@ void StagedFolder::commit() {
       std::filesystem::remove_all(target, error);
     }
     std::filesystem::rename(entry.path(), target, error);
-    if (error) throw InputError("cannot move " + entry.path().string() + " to " + target.string() + ": " + error.message());
+    if (error) throw InputError("cannot write " + target.string() + ": rename failed (" + error.message() + ")");
   }
   std::filesystem::remove(staging_, error);
   committed_ = true;

@@ -13,6 +13,14 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
 // Creates the folder and its parents; throws InputError naming it when that fails.
 void create_output_folder(const std::filesystem::path& folder);
 
+// Returns the first of `folder` and its parents that exists but is not a folder, such as a
+// regular file, so that the folder cannot be created; returns an empty path when there is none.
+std::filesystem::path file_in_the_way(const std::filesystem::path& folder);
+
+// Returns `path` with the name of each staging folder of this process (see StagedFolder) replaced
+// by the name of its destination, so that messages name the folder that the user gave.
+std::filesystem::path path_for_messages(const std::filesystem::path& path);
+
 // A command's outputs are written into a staging folder beside the destination and moved into
 // it by commit(), so a command that fails part-way (a gnuplot error, say) leaves the destination
 // as it was. commit() first removes the destination's files whose names start with one of

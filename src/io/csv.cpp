@@ -7,8 +7,13 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <memory>
 #include <sstream>
+#include <vector>
 
 namespace sgverify {
 
@@ -42,6 +47,47 @@ bool is_non_finite_word(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
   if (!text.empty() && (text[0] == '+' || text[0] == '-')) text.erase(0, 1);
   return text == "nan" || text == "inf" || text == "infinity";
+}
+
+// Reads one field exactly. `where` gives the file, line and column, and every message quotes the
+// field as written in the file.
+Rational parse_field(const std::string& field, const std::string& where) {
+  if (is_non_finite_word(field)) throw InputError(where + ": value '" + field + "' is not finite; remove the sample or fill in a number");
+  if (field.empty()) throw InputError(where + ": the value is missing; fill in a number or remove the sample");
+  try {
+    return parse_rational(field, "value");
+  } catch (const InputError& error) {
+    throw InputError(where + ": " + error.what());
+  }
+}
+
+// Rejects a value that is too large to keep exact: each value is rounded to the grid 2^-grid_bits,
+// and a double must hold the result exactly.
+void check_field_range(const Rational& value, const std::string& field, const std::string& where, bool is_target, unsigned grid_bits) {
+  if (fits_double_on_grid(value, grid_bits)) return;
+  const int exponent = 53 - static_cast<int>(grid_bits);
+  throw InputError(fmt::format("{}: value '{}' is out of range: values are kept as multiples of 2^-{}, which a double holds "
+                               "exactly only below 2^{} (about {:.2g}) in magnitude; {}",
+                               where, shortened(field), grid_bits, exponent, std::ldexp(1.0, exponent),
+                               is_target ? "rescale the target column" : "rescale the column or pass --standardize"));
+}
+
+// Names the kind of a file that is not a regular file, for a message.
+std::string file_kind(std::filesystem::file_type type) {
+  switch (type) {
+    case std::filesystem::file_type::directory:
+      return "a folder";
+    case std::filesystem::file_type::character:
+      return "a character device";
+    case std::filesystem::file_type::block:
+      return "a block device";
+    case std::filesystem::file_type::fifo:
+      return "a FIFO (named pipe)";
+    case std::filesystem::file_type::socket:
+      return "a socket";
+    default:
+      return "a special file";
+  }
 }
 
 }  // namespace
@@ -78,13 +124,11 @@ Dataset parse_csv_dataset(const std::string& text, const std::string& name, cons
     std::vector<Rational> row;
     row.reserve(columns);
     for (std::size_t column = 0; column < columns; ++column) {
-      const std::string& field = fields[column];
-      const std::string where = fmt::format("{}, line {}, column '{}'", name, line_number, header[column]);
-      if (is_non_finite_word(field)) {
-        throw InputError(where + ": value '" + field + "' is not finite; remove the sample or fill in a number");
-      }
-      if (field.empty()) throw InputError(where + ": the value is missing; fill in a number or remove the sample");
-      row.push_back(parse_rational(field, "value at " + where));
+      const std::string where = fmt::format("{}, line {}, column {} ('{}')", name, line_number, column + 1, header[column]);
+      row.push_back(parse_field(fields[column], where));
+      // The target is rounded to the grid as read, and so are the features unless they are standardized first.
+      const bool is_target = column + 1 == columns;
+      if (is_target || !options.standardize) check_field_range(row.back(), fields[column], where, is_target, options.grid_bits);
     }
     rows.push_back(std::move(row));
   }
@@ -117,20 +161,27 @@ Dataset parse_csv_dataset(const std::string& text, const std::string& name, cons
 }
 
 Dataset read_csv_dataset(const std::filesystem::path& path, const CsvOptions& options) {
+  const std::string failed = "cannot read data file " + path.string() + ": ";
   std::error_code error;
-  if (!std::filesystem::exists(path, error)) throw InputError("cannot read data file " + path.string() + ": no such file");
-  if (!std::filesystem::is_regular_file(path, error)) {
-    throw InputError("cannot read data file " + path.string() + ": not a regular file; pass a CSV file");
-  }
+  const std::filesystem::file_type type = std::filesystem::status(path, error).type();
+  // status() reports a missing file, or a path through a file, as not_found with an error code set.
+  if (type == std::filesystem::file_type::not_found) throw InputError(failed + "no such file; check the path");
+  if (error) throw InputError(failed + "unreadable (" + error.message() + "); check the permissions of its folders");
+  if (type != std::filesystem::file_type::regular) throw InputError(failed + "not a regular file but " + file_kind(type) + "; pass a CSV file");
   const std::uintmax_t size = std::filesystem::file_size(path, error);
-  if (error || size > max_file_bytes) {
-    throw InputError("cannot read data file " + path.string() + ": larger than 1 GiB or of unknown size");
+  if (error || size > max_file_bytes) throw InputError(failed + "larger than 1 GiB or of unknown size");
+
+  // POSIX fopen sets errno, which names the reason of a failure, and std::ifstream does not promise to.
+  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!file) throw InputError(failed + "unreadable (" + std::strerror(errno) + "); check its permissions");
+  std::string contents;
+  std::vector<char> buffer(std::size_t{1} << 16);
+  while (const std::size_t count = std::fread(buffer.data(), 1, buffer.size(), file.get())) {
+    contents.append(buffer.data(), count);
+    if (contents.size() > max_file_bytes) throw InputError(failed + "larger than 1 GiB");
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("cannot read data file " + path.string() + ": permission denied or unreadable");
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  return parse_csv_dataset(contents.str(), path.string(), options);
+  if (std::ferror(file.get())) throw InputError(failed + "unreadable (" + std::strerror(errno) + ")");
+  return parse_csv_dataset(contents, path.string(), options);
 }
 
 }  // namespace sgverify

@@ -12,4 +12,7 @@ class InputError : public std::runtime_error {
   explicit InputError(const std::string& message) : std::runtime_error(message) {}
 };
 
+// The text for a message: at most 40 characters, so a hostile value cannot flood the terminal.
+inline std::string shortened(const std::string& text) { return text.size() <= 40 ? text : text.substr(0, 37) + "..."; }
+
 }  // namespace sgverify

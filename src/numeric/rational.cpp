@@ -74,9 +74,6 @@ boost::multiprecision::mpz_int decimal_integer(const std::string& digits) {
   return boost::multiprecision::mpz_int(first == std::string::npos ? std::string("0") : digits.substr(first));
 }
 
-// The text for a message: at most 40 characters, so a hostile value cannot flood the terminal.
-std::string shortened(const std::string& text) { return text.size() <= 40 ? text : text.substr(0, 37) + "..."; }
-
 namespace {
 
 // Longest digit string of a numerator, denominator, integer part or fractional part. A 100 000-bit

@@ -59,7 +59,7 @@ void render_gnuplot_svg(const std::string& body, const std::filesystem::path& ou
   std::filesystem::remove(script, ignored);
   if (status != 0 || !std::filesystem::exists(temporary_svg)) {
     std::filesystem::remove(temporary_svg, ignored);
-    throw std::runtime_error("gnuplot failed to draw " + output.string() +
+    throw std::runtime_error("gnuplot failed to draw " + path_for_messages(output).string() +
                              (status == -1 ? ": gnuplot was not found; run ./setup.sh to install it" : ": exit status " + std::to_string(status)));
   }
   std::filesystem::rename(temporary_svg, output);
