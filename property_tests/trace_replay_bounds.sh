@@ -25,7 +25,7 @@ expect() {
   fi
 }
 
-# edit FILE OUT PYTHON: rewrites a trace; `lines` holds the parsed lines, the code edits them.
+# edit FILE OUT PYTHON: rewrites a trace. The Python code edits `lines`, the list of parsed lines.
 edit() {
   python3 - "$1" "$2" "$3" <<'PY'
 import json, sys
@@ -57,8 +57,8 @@ expect 2 "is out of order" trace replay "$work/k-order.jsonl"
 edit "$trace" "$work/stop-early.jsonl" 'lines[3]["stop"] = "completed"'
 expect 2 "only the last record may hold 'stop'" trace replay "$work/stop-early.jsonl"
 
-# Raising the step count in the header does not make the replay run 10^9 steps: it stops at the
-# last recorded step, finds the records differ, and says so at once.
+# Raising the step count in the header does not make the replay run 10^9 steps. It stops at the
+# last recorded step, finds that the records differ, and reports it at once.
 edit "$trace" "$work/huge-steps.jsonl" 'lines[0]["parameters"]["steps"] = 10**9'
 expect 1 "NOT reproduced" trace replay "$work/huge-steps.jsonl"
 

@@ -29,8 +29,8 @@ std::string join(const nlohmann::json& list) {
 // in the trace), so the seed is the one the writing run used.
 std::string seed_line(const LoadedTrace& trace) { return fmt::format("{} trace, written with seed {}\n", trace.kind, trace.parameters.seed); }
 
-// Largest step counts a replay accepts: a counterexample is replayed by a few exact steps, and a
-// trajectory in exact arithmetic grows too fast for more (see the README).
+// Maximum step counts a replay accepts. A counterexample is replayed by a few exact steps, and the
+// bit lengths of an exact trajectory grow too fast for more (docs/trace-format.md gives timings).
 constexpr std::int64_t max_counterexample_steps = 100;
 constexpr std::int64_t max_exact_trajectory_steps = 8;
 constexpr unsigned max_replay_bits = 100'000;

@@ -36,7 +36,7 @@ nlohmann::json parse_trace_line(const std::string& line, std::size_t& values_lef
     if (event == nlohmann::json::parse_event_t::value || event == nlohmann::json::parse_event_t::object_start ||
         event == nlohmann::json::parse_event_t::array_start) {
       if (values_left == 0) {
-        throw InputError(fmt::format("{}: the trace holds more than {} JSON values, more than any trace sgverify writes", where,
+        throw InputError(fmt::format("{}: the trace contains more than {} JSON values, more than any trace sgverify writes; it is damaged or was not written by sgverify", where,
                                      max_trace_values));
       }
       --values_left;

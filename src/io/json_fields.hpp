@@ -20,15 +20,15 @@ std::string optional_string_field(const nlohmann::json& object, const char* name
 std::int64_t optional_integer_field(const nlohmann::json& object, const char* name, std::int64_t fallback, const std::string& where);
 double optional_number_field(const nlohmann::json& object, const char* name, double fallback, const std::string& where);
 
-// Largest trace file, and most JSON values (numbers, strings, lists, objects) in one trace: the
-// reader keeps the whole parsed file, and a value costs up to ~80 bytes, so a file of many tiny
-// values could otherwise take ~30 times its size in memory.
+// Maximum size of a trace file, and maximum JSON values (numbers, strings, lists, objects) in one
+// trace. The reader keeps the whole parsed file, and a parsed value takes tens of bytes, so a file
+// of many tiny values could otherwise take many times its size in memory (an estimate).
 inline constexpr std::uintmax_t max_trace_bytes = std::uintmax_t{1} << 30;
 inline constexpr std::size_t max_trace_values = 20'000'000;
 
-// Parses one line of a trace. Returns a discarded value when the line is not JSON, and throws
-// InputError naming `where` once more than `values_left` values have been read in all; each call
-// subtracts what it read.
+// Parses one line of a trace, and returns a discarded value when the line is not JSON. Each call
+// subtracts the values it read from `values_left`, and throws InputError naming `where` when
+// `values_left` would drop below 0.
 nlohmann::json parse_trace_line(const std::string& line, std::size_t& values_left, const std::string& where);
 
 // The version of the trace format that this sgverify writes and reads (docs/trace-format.md).

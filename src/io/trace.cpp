@@ -84,8 +84,8 @@ std::string theorem1_trace_text(const Theorem1Problem& problem, const Theorem1Co
   std::string text = header_json("theorem1-trajectory", problem, config, parameters, W_star).dump() + "\n";
   for (std::size_t i = 0; i < run.trajectory.size(); ++i) {
     nlohmann::json record = step_to_json(run.trajectory[i]);
-    // The last record says why the run ended, so a reader can tell an early stop from a file cut
-    // short at a line boundary.
+    // The last record gives the reason the run ended, so a reader can distinguish an early stop
+    // from a file cut short at a line boundary.
     if (i + 1 == run.trajectory.size()) record["stop"] = trajectory_stop_text(run);
     text += record.dump() + "\n";
   }

@@ -25,7 +25,7 @@ nlohmann::json theorem1_parameters_to_json(const Theorem1Config& config, const T
 // The `stop` field of a trajectory's last record: "completed", or the run's stop reason.
 std::string trajectory_stop_text(const Theorem1Run& run);
 
-// Header line, then one line per recorded step; the last one also holds `stop`.
+// Header line, then one line per recorded step. The last record also contains `stop`.
 std::string theorem1_trace_text(const Theorem1Problem& problem, const Theorem1Config& config, const TraceParameters& parameters,
                                 const RowVector<Rational>& W_star, const Theorem1Run& run);
 

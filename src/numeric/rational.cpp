@@ -76,9 +76,9 @@ boost::multiprecision::mpz_int decimal_integer(const std::string& digits) {
 
 namespace {
 
-// Longest digit string of a numerator, denominator, integer part or fractional part. A 100 000-bit
-// MPFR value, the largest a replay accepts, is a fraction of about 30 000 digits over a power of
-// two; the bound stops a hostile file from asking for a 10^9-digit number.
+// Maximum digits of a numerator, denominator, integer part or fractional part. A 100 000-bit MPFR
+// value, the widest a replay accepts, is a fraction of about 30 000 digits over a power of two.
+// The bound stops a hostile file from requesting a 10^9-digit number.
 constexpr std::size_t max_digits = 100'000;
 
 // Scans the decimal digits at `position` and moves past them. Returns nullopt when there are none,
