@@ -2,6 +2,7 @@
 // Interfaces" (ICML 2017): gradients of the deep linear model, every C1 claim as a property, and
 // planted failures that every checker must refute.
 #include "models/deep_linear.hpp"
+#include "models/deep_linear_impl.hpp"
 #include "proofs/corollary1.hpp"
 
 #include <catch2/catch.hpp>
@@ -18,6 +19,21 @@ const Mpfr difference_step("1e-30");
 const Mpfr difference_tolerance("1e-40");
 
 Corollary1Instance generated(std::int64_t index) { return proofs::generate_corollary1_instance(7, index); }
+
+// Regression: the root of a rational above the double range went through inf, and GMP stopped the
+// process with SIGFPE (the default `audit --proof corollary1` reached such a gate quantity).
+TEST_CASE("rational root beyond double range") {
+  for (const int exponent : {-700, -320, 0, 310, 700}) {
+    INFO("value 10^" << exponent);
+    const Rational value = exponent >= 0 ? Rational(boost::multiprecision::pow(boost::multiprecision::mpz_int(10), exponent))
+                                         : Rational(1, boost::multiprecision::pow(boost::multiprecision::mpz_int(10), -exponent));
+    const Rational root = deep_linear_detail::root(value);
+    // Rounded to 53 bits, so root^2 is within a relative 2^-51 of the value.
+    const Rational relative_error = abs(root * root - value) / value;
+    CHECK(relative_error < Rational(1, boost::multiprecision::mpz_int(1) << 51));
+  }
+  CHECK(deep_linear_detail::root(Rational(0)) == 0);
+}
 
 TEST_CASE("moment gradients equal exact backpropagation") {
   REQUIRE(rc::check("the gradients from the data moments equal per-sample backpropagation exactly", [] {

@@ -4,6 +4,8 @@
 
 #include "models/deep_linear.hpp"
 
+#include <mpfr.h>
+
 #include <chrono>
 #include <cmath>
 
@@ -11,12 +13,24 @@ namespace sgverify {
 
 namespace deep_linear_detail {
 
-// √v for v ≥ 0. Rationals have no exact square root: the result is the double square root,
-// converted exactly. Callers decide every sign from squares, so this rounding only changes
-// magnitudes, never whether the gate is open.
+// √v for v ≥ 0. Rationals have no exact square root, so the result is the square root rounded to
+// 53 bits, converted exactly. MPFR computes it because its exponent range does not overflow. As a
+// double, a rational above 1.8e308 is inf, and GMP stops the process with SIGFPE on converting inf.
+// Callers decide every sign from squares, so this rounding only changes magnitudes, never whether
+// the gate is open.
 inline double root(double value) { return value > 0 ? std::sqrt(value) : 0.0; }
 inline Mpfr root(const Mpfr& value) { return value > 0 ? Mpfr(sqrt(value)) : Mpfr(0); }
-inline Rational root(const Rational& value) { return value > 0 ? Rational(std::sqrt(rational_to_double(value))) : Rational(0); }
+inline Rational root(const Rational& value) {
+  if (!(value > 0)) return Rational(0);
+  mpfr_t rounded;
+  mpfr_init2(rounded, 53);
+  mpfr_set_q(rounded, value.backend().data(), MPFR_RNDN);
+  mpfr_sqrt(rounded, rounded, MPFR_RNDN);
+  Rational result;
+  mpfr_get_q(result.backend().data(), rounded);
+  mpfr_clear(rounded);
+  return result;
+}
 
 template <class T>
 bool all_finite(const Matrix<T>& values) {
