@@ -70,6 +70,10 @@ expect 0 "reproduced" trace replay "$work/diverged/trace.jsonl"
 edit "$work/diverged/trace.jsonl" "$work/claims-completed.jsonl" 'lines[-1]["stop"] = "completed"'
 expect 1 "NOT reproduced: the trace records the end 'completed'" trace replay "$work/claims-completed.jsonl"
 
+# The replay's own end marker in a trace is no end: a trace cut short and marked so is not reproduced.
+edit "$trace" "$work/goes-on.jsonl" 'lines.pop(); lines[-1]["stop"] = "no end: the run goes on after step %d" % lines[-1]["k"]'
+expect 1 "NOT reproduced" trace replay "$work/goes-on.jsonl"
+
 # --time-limit: a replay that runs longer stops with exit 2; the value is checked.
 "$sgverify" theorem1 --arith mpfr:2000 --steps 2000 --out "$work/mpfr" >/dev/null 2>&1 || fail "mpfr:2000 run failed"
 expect 2 "the trace asks for more work than --time-limit 0.001 allows" trace replay "$work/mpfr/trace.jsonl" --time-limit 0.001
@@ -108,9 +112,20 @@ expect 0 "theorem2-counterexample trace, format version 1, written with seed" tr
 edit "$shift_trace" "$work/t2-seed.jsonl" 'lines[0]["seed"] = "one"'
 expect 2 "field 'seed' must be a whole number" trace show "$work/t2-seed.jsonl"
 
+# A Theorem 2 trace cut inside a record, or with a line that is not an object, is bad input.
+head -c 2000 "$shift_trace" >"$work/t2-cut.jsonl"
+expect 2 "not a JSON object; the trace is malformed or truncated" trace show "$work/t2-cut.jsonl"
+expect 2 "not a JSON object; the trace is malformed or truncated" trace replay "$work/t2-cut.jsonl"
+
 # Memory stays bounded: a trace of more JSON values than any trace the suite writes is refused.
 python3 -c 'import json; print(json.dumps({"format": "sgverify-trace", "version": 1, "x": [[0] * 10] * 2100000}))' >"$work/many.jsonl"
 expect 2 "more than 20000000 JSON values" trace show "$work/many.jsonl"
+# Counting takes linear time: 300 000 empty objects in one list would take about 40 s with a parse
+# callback, which scanned the list after each object (10^5 took 4 s), and take well under a second now.
+python3 -c 'import json; print(json.dumps({"format": "sgverify-trace", "version": 1, "kind": "corollary1-counterexample", "x": [{}] * 300000}))' >"$work/objects.jsonl"
+timeout 20 "$sgverify" trace show "$work/objects.jsonl" >/dev/null 2>&1
+status=$?
+[ "$status" -eq 2 ] || fail "a header of 300000 empty objects exited $status (124: over 20 s), expected 2"
 
 echo "$((failures == 0 ? 1 : 0)) passed, $failures failed"
 [ "$failures" -eq 0 ]

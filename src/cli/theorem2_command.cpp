@@ -327,19 +327,21 @@ int run_theorem2_trace(const TraceOptions& options) {
     for (Eigen::Index i = 0; i < x0.size(); ++i) start += (i == 0 ? "" : ", ") + rational_to_string(x0(i));
     return start;
   }(), steps);
+  // Every record is read, for show and replay alike, before anything is printed, so a malformed or
+  // cut record prints only its error.
+  std::string records;
+  std::ifstream in(options.file);
+  std::string line;
+  std::getline(in, line);  // the header, read above
+  for (int line_number = 2; std::getline(in, line); ++line_number) {
+    if (line.empty()) continue;
+    const std::string step_where = fmt::format("{}, line {}", options.file, line_number);
+    const nlohmann::json step = nlohmann::json::parse(line, nullptr, false);
+    if (!step.is_object()) throw InputError(step_where + ": not a JSON object; the trace is malformed or truncated");
+    records += fmt::format("{:>9}  {:>24.17g}\n", optional_integer_field(step, "n", -1, step_where), optional_number_field(step, "norm", 0.0, step_where));
+  }
   if (options.action != "replay") {
-    // Shown only once every step has been read, so a malformed step prints only its error.
-    text += optional_string_field(header, "detail", "", where) + "\n";
-    std::ifstream in(options.file);
-    std::string line;
-    std::getline(in, line);  // the header, read above
-    for (int line_number = 2; std::getline(in, line); ++line_number) {
-      const nlohmann::json step = nlohmann::json::parse(line, nullptr, false);
-      if (!step.is_object()) continue;
-      const std::string step_where = fmt::format("{}, line {}", options.file, line_number);
-      text += fmt::format("{:>9}  {:>24.17g}\n", optional_integer_field(step, "n", -1, step_where), optional_number_field(step, "norm", 0.0, step_where));
-    }
-    std::cout << text;
+    std::cout << text << optional_string_field(header, "detail", "", where) << "\n" << records;
     return exit_success;
   }
   std::cout << text;

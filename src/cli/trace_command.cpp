@@ -111,9 +111,10 @@ int replay_trajectory(const LoadedTrace& trace, double time_limit) {
                              trace.last_k, run.trajectory.size(), run.trajectory.empty() ? -1 : run.trajectory.back().k);
     return exit_failure;
   }
-  // When the trace records why its run ended, the replay must end at the same step for the same reason.
-  const std::string replayed_stop = run.halted ? "the run goes on" : trajectory_stop_text(run);
-  if (!trace.stop.empty() && trace.stop != replayed_stop) {
+  // When the trace records why its run ended, the replay must end at the same step for the same
+  // reason. A replay that halted at the last record found a run that goes on past it.
+  const std::string replayed_stop = run.halted ? fmt::format("no end: the run goes on after step {}", trace.last_k) : trajectory_stop_text(run);
+  if (run.halted || (!trace.stop.empty() && trace.stop != replayed_stop)) {
     std::cout << fmt::format("NOT reproduced: the trace records the end '{}' at k = {}, the replay '{}'\n", trace.stop, trace.last_k,
                              replayed_stop);
     return exit_failure;

@@ -31,19 +31,50 @@ std::optional<nlohmann::json> parse_first_line(const std::filesystem::path& path
 
 }  // namespace
 
-nlohmann::json parse_trace_line(const std::string& line, std::size_t& values_left, const std::string& where) {
-  const nlohmann::json::parser_callback_t count = [&values_left, &where](int, nlohmann::json::parse_event_t event, nlohmann::json&) {
-    if (event == nlohmann::json::parse_event_t::value || event == nlohmann::json::parse_event_t::object_start ||
-        event == nlohmann::json::parse_event_t::array_start) {
-      if (values_left == 0) {
-        throw InputError(fmt::format("{}: the trace contains more than {} JSON values, more than any trace sgverify writes; it is damaged or was not written by sgverify", where,
-                                     max_trace_values));
-      }
-      --values_left;
+namespace {
+
+// A SAX handler that only counts values. It stops the parse (returns false) once the count would
+// pass `values_left`. The parse with a counting callback took time quadratic in the length of an
+// array of objects, because the library scans the parent array after each object.
+struct ValueCounter {
+  std::size_t& values_left;
+  bool exceeded = false;
+
+  bool count() {
+    if (values_left == 0) {
+      exceeded = true;
+      return false;
     }
+    --values_left;
     return true;
-  };
-  return nlohmann::json::parse(line, count, false);
+  }
+  bool null() { return count(); }
+  bool boolean(bool) { return count(); }
+  bool number_integer(nlohmann::json::number_integer_t) { return count(); }
+  bool number_unsigned(nlohmann::json::number_unsigned_t) { return count(); }
+  bool number_float(nlohmann::json::number_float_t, const std::string&) { return count(); }
+  bool string(std::string&) { return count(); }
+  bool binary(nlohmann::json::binary_t&) { return count(); }
+  bool start_object(std::size_t) { return count(); }
+  bool key(std::string&) { return true; }
+  bool end_object() { return true; }
+  bool start_array(std::size_t) { return count(); }
+  bool end_array() { return true; }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
+};
+
+}  // namespace
+
+nlohmann::json parse_trace_line(const std::string& line, std::size_t& values_left, const std::string& where) {
+  // Counting first keeps memory bounded: the line is only built into a JSON value once its count fits.
+  ValueCounter counter{values_left};
+  nlohmann::json::sax_parse(line, &counter);
+  if (counter.exceeded) {
+    throw InputError(fmt::format("{}: the trace contains more than {} JSON values, more than any trace sgverify writes; it is damaged or "
+                                 "was not written by sgverify",
+                                 where, max_trace_values));
+  }
+  return nlohmann::json::parse(line, nullptr, false);
 }
 
 const nlohmann::json& field(const nlohmann::json& object, const char* name, const std::string& where) {
