@@ -79,7 +79,10 @@ expect 1 "NOT reproduced" trace replay "$work/goes-on.jsonl"
 expect 2 "the trace asks for more work than --time-limit 0.001 allows" trace replay "$work/mpfr/trace.jsonl" --time-limit 0.001
 for value in nan -1 abc 1e10 ""; do
   expect 2 "invalid --time-limit '$value'" trace replay "$work/mpfr/trace.jsonl" --time-limit "$value"
+  grep -q -- "--time-limit: invalid" "$work/stderr" && fail "the --time-limit message repeats the flag"
 done
+edit "$trace" "$work/negative-steps.jsonl" 'lines[0]["parameters"]["steps"] = -3'
+expect 2 "invalid field 'steps' -3: a run has 0 to 1000000000 steps" trace show "$work/negative-steps.jsonl"
 
 # The writer's numbers fit the reader: an mpfr:20000 run writes W* with about 6000 digits.
 "$sgverify" theorem1 --arith mpfr:20000 --steps 20 --out "$work/wide" >/dev/null 2>&1 || fail "mpfr:20000 run failed"

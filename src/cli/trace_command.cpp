@@ -170,7 +170,7 @@ void add_trace_options(CLI::App& command, TraceOptions& options) {
             const char* const end = text.data() + text.size();
             const auto [stop, error] = std::from_chars(text.data(), end, value);
             if (!text.empty() && error == std::errc() && stop == end && value >= 0 && value <= 1e9) return "";
-            return "invalid --time-limit '" + text + "': use a number of seconds from 0 (no limit) to 1e9";
+            throw InvalidFlagValue("invalid --time-limit '" + text + "': use a number of seconds from 0 (no limit) to 1e9");
           },
           "0..1e9"));
   replay->callback([&options] { options.action = "replay"; });

@@ -178,7 +178,9 @@ LoadedTrace parse_trace(std::istream& in, const std::string& name) {
   config.nu = parsed_field(parameters, "nu", parameters_where, parse_nu_schedule);
   config.path = parsed_field(parameters, "path", parameters_where, parse_path);
   config.steps = integer_field(parameters, "steps", parameters_where);
-  if (config.steps < 0 || config.steps > 1'000'000'000) throw InputError(parameters_where + ": invalid step count");
+  if (config.steps < 0 || config.steps > 1'000'000'000) {
+    throw InputError(fmt::format("{}: invalid field 'steps' {}: a run has 0 to 1000000000 steps", parameters_where, config.steps));
+  }
   const auto weights = static_cast<std::size_t>(trace.problem->weight_count());
   config.start.W = rational_list<RowVector<Rational>>(field(parameters, "W0", parameters_where), weights, parameters_where + " W0");
   config.start.omega = rational_list<Vector<Rational>>(field(parameters, "omega0", parameters_where), 3, parameters_where + " omega0");
