@@ -312,10 +312,7 @@ int run_theorem2_trace(const TraceOptions& options) {
   const std::string recorded = string_field(header, "verdict", where);
   const std::string recorded_level = string_field(header, "level", where);
   // The seed of the run that wrote the trace. The constructions themselves use no randomness.
-  if (!header.contains("seed") || !header["seed"].is_number_unsigned()) {
-    throw InputError(where + ": field 'seed' must be a whole number from 0 to 2^64 - 1");
-  }
-  const std::uint64_t seed = header["seed"].get<std::uint64_t>();
+  const std::uint64_t seed = unsigned_field(header, "seed", where);
   // Replays rebuild the construction before printing, so an invalid trace prints only the error.
   std::optional<proofs::ConstructionCheck> check;
   if (options.action == "replay") check = proofs::check_construction(name, norm, x0, steps);
@@ -333,10 +330,11 @@ int run_theorem2_trace(const TraceOptions& options) {
   std::ifstream in(options.file);
   std::string line;
   std::getline(in, line);  // the header, read above
+  std::size_t values_left = max_trace_values;
   for (int line_number = 2; std::getline(in, line); ++line_number) {
     if (line.empty()) continue;
     const std::string step_where = fmt::format("{}, line {}", options.file, line_number);
-    const nlohmann::json step = nlohmann::json::parse(line, nullptr, false);
+    const nlohmann::json step = parse_trace_line(line, values_left, step_where);
     if (!step.is_object()) throw InputError(step_where + ": not a JSON object; the trace is malformed or truncated");
     records += fmt::format("{:>9}  {:>24.17g}\n", optional_integer_field(step, "n", -1, step_where), optional_number_field(step, "norm", 0.0, step_where));
   }

@@ -94,6 +94,14 @@ std::int64_t integer_field(const nlohmann::json& object, const char* name, const
   return value.get<std::int64_t>();
 }
 
+std::uint64_t unsigned_field(const nlohmann::json& object, const char* name, const std::string& where) {
+  const nlohmann::json& value = field(object, name, where);
+  if (!value.is_number_unsigned()) {
+    throw InputError(where + ": field '" + std::string(name) + "' must be a whole number from 0 to 2^64 - 1" + damaged_hint);
+  }
+  return value.get<std::uint64_t>();
+}
+
 std::string optional_string_field(const nlohmann::json& object, const char* name, const std::string& fallback, const std::string& where) {
   if (!object.is_object() || !object.contains(name)) return fallback;
   return string_field(object, name, where);

@@ -14,6 +14,8 @@ namespace sgverify {
 const nlohmann::json& field(const nlohmann::json& object, const char* name, const std::string& where);
 std::string string_field(const nlohmann::json& object, const char* name, const std::string& where);
 std::int64_t integer_field(const nlohmann::json& object, const char* name, const std::string& where);
+// A whole number from 0 to 2^64 - 1, such as a seed.
+std::uint64_t unsigned_field(const nlohmann::json& object, const char* name, const std::string& where);
 
 // Optional fields: `fallback` when the field is absent, InputError when it has another type.
 std::string optional_string_field(const nlohmann::json& object, const char* name, const std::string& fallback, const std::string& where);

@@ -190,14 +190,12 @@ LoadedTrace parse_trace(std::istream& in, const std::string& name) {
   config.tolerances.omega = parsed_field(tolerances, "omega", parameters_where + ", tolerances", rational);
   config.tolerances.xi_relative = parsed_field(tolerances, "xi_relative", parameters_where + ", tolerances", rational);
   trace.parameters.start_kind = string_field(parameters, "start", parameters_where);
-  const nlohmann::json& seed = field(parameters, "seed", parameters_where);
-  if (!seed.is_number_unsigned()) throw InputError(parameters_where + ": field 'seed' must be a whole number from 0 to 2^64 - 1");
+  trace.parameters.seed = unsigned_field(parameters, "seed", parameters_where);
   // The spectrum is informational (replays recompute it), but it must have the documented form.
   const nlohmann::json& spectrum = field(trace.header, "spectrum", where);
   for (const char* name : {"b_lower", "norm_upper"}) string_field(spectrum, name, where + ", spectrum");
   if (!field(spectrum, "certified", where + ", spectrum").is_boolean()) throw InputError(where + ", spectrum: field 'certified' must be true or false");
   integer_field(spectrum, "rank", where + ", spectrum");
-  trace.parameters.seed = seed.get<std::uint64_t>();
   trace.W_star = rational_list<RowVector<Rational>>(field(trace.header, "W_star", where), weights, where + " W_star");
   if (trace.kind == "theorem1-trajectory") check_trajectory_records(trace);
   return trace;
