@@ -13,8 +13,8 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
 // Creates the folder and its parents; throws InputError naming it when that fails.
 void create_output_folder(const std::filesystem::path& folder);
 
-// Returns the first of `folder` and its parents that exists but is not a folder, such as a
-// regular file, so that the folder cannot be created; returns an empty path when there is none.
+// Returns the first of `folder` and its parents that exists but is not a folder, such as a regular
+// file, because such a path stops the folder from being created. Returns an empty path when there is none.
 std::filesystem::path file_in_the_way(const std::filesystem::path& folder);
 
 // Returns `path` with the name of each staging folder of this process (see StagedFolder) replaced

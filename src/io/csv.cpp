@@ -66,8 +66,8 @@ Rational parse_field(const std::string& field, const std::string& where) {
 void check_field_range(const Rational& value, const std::string& field, const std::string& where, bool is_target, unsigned grid_bits) {
   if (fits_double_on_grid(value, grid_bits)) return;
   const int exponent = 53 - static_cast<int>(grid_bits);
-  throw InputError(fmt::format("{}: value '{}' is out of range: values are kept as multiples of 2^-{}, which a double holds "
-                               "exactly only below 2^{} (about {:.2g}) in magnitude; {}",
+  throw InputError(fmt::format("{}: value '{}' is out of range: values are kept as multiples of 2^-{}, which a double "
+                               "represents exactly only below 2^{} (about {:.2g}) in magnitude; {}",
                                where, shortened(field), grid_bits, exponent, std::ldexp(1.0, exponent),
                                is_target ? "rescale the target column" : "rescale the column or pass --standardize"));
 }
