@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the main job and compares each claim's verdict and level with reports/reference/summary.json.
 # A difference fails, so a verdict cannot change without scripts/update-reference-report.sh.
-# Then runs every replay command the job printed, twice: each must exit 0 with identical output.
+# Checks that index.md and index.html show every plot of the report. Then runs every replay
+# command the job printed, twice: each must exit 0 with identical output.
 # Usage: reference_verdicts.sh SGVERIFY SOURCE_DIR
 set -u
 sgverify=$1
@@ -15,6 +16,17 @@ verdicts() { grep -E '^      "(id|verdict|level)"' "$1" | sed 's/^ *//' | paste 
 if ! diff <(verdicts "$source_dir/reports/reference/summary.json") <(verdicts "$work/report/summary.json"); then
   echo "FAIL: verdicts differ from reports/reference/summary.json (left: reference, right: this run)."
   echo "If the change is intended, run scripts/update-reference-report.sh and commit reports/reference/."
+  exit 1
+fi
+# index.md links every plot of the report, and index.html embeds each of them.
+plots=0
+while IFS= read -r svg; do
+  plots=$((plots + 1))
+  grep -qF "](${svg#"$work/report/"})" "$work/report/index.md" || { echo "FAIL: index.md does not show ${svg#"$work/report/"}"; exit 1; }
+done < <(find "$work/report" -name '*.svg' | sort)
+embedded=$(grep -o 'src="data:image/svg+xml;base64,' "$work/report/index.html" | wc -l)
+if [ "$plots" -eq 0 ] || [ "$embedded" -ne "$plots" ]; then
+  echo "FAIL: the report has $plots plots, index.html embeds $embedded"
   exit 1
 fi
 failures=0

@@ -155,7 +155,7 @@ void add_corollary1_options(CLI::App& command, Corollary1Options& options) {
   command.add_flag("--json", options.json, "Print summary.json on standard output instead of the table");
 }
 
-int run_corollary1_command(const Corollary1Options& options) {
+Corollary1Execution execute_corollary1(const Corollary1Options& options, const OutputFolder& folder, std::ostream& log) {
   // Validate every value before computing or writing anything.
   DeepLinearConfig config;
   config.arithmetic = parse_arithmetic(options.arithmetic);
@@ -188,7 +188,7 @@ int run_corollary1_command(const Corollary1Options& options) {
   config.steps = options.steps;
   config.record_step = default_record_steps(config.steps);
 
-  std::cerr << fmt::format("sgverify corollary1: seed {}\n", options.seed);
+  log << fmt::format("sgverify corollary1: seed {}\n", options.seed);
   const DeepLinearProblem problem = make_deep_linear_problem(input_dim, options.output_dim, options.samples, options.seed);
   const DeepLinearState<Rational> start = make_deep_linear_start(config.architecture, options.seed);
   const auto [auto_eps, auto_nu] = automatic_rates(problem, config.architecture, start);
@@ -203,9 +203,9 @@ int run_corollary1_command(const Corollary1Options& options) {
   // Exact checks at the start, where every value is on the grid 2^-16, and at the state before the
   // first step in which the run's own arithmetic saw the gate and the movement disagree.
   const auto exact_started = std::chrono::steady_clock::now();
-  const std::filesystem::path folder = options.out;
-  create_output_folder(folder);
-  std::vector<ClaimResult> claims;
+  create_output_folder(folder.write_to);
+  Corollary1Execution execution;
+  std::vector<ClaimResult>& claims = execution.claims;
   const auto instance_at = [&](const DeepLinearState<Rational>& state, const std::string& origin) {
     return proofs::Corollary1Instance{problem, config.architecture, state, config.eps, config.nu, origin};
   };
@@ -215,9 +215,9 @@ int run_corollary1_command(const Corollary1Options& options) {
     claim.detail = "at " + instance.origin + ": " + verdict.detail;
     if (verdict.verdict == Verdict::refuted) {
       const std::string name = "counterexample-" + id + ".jsonl";
-      claim.counterexample = (folder / name).string();
+      claim.counterexample = (folder.final / name).string();
       claim.replay = invoked_program + " trace replay " + claim.counterexample;
-      write_file_atomically(folder / name, corollary1_trace_text(instance, claim));
+      write_file_atomically(folder.write_to / name, corollary1_trace_text(instance, claim));
     }
     return claim;
   };
@@ -243,7 +243,7 @@ int run_corollary1_command(const Corollary1Options& options) {
   nlohmann::json claim_list = nlohmann::json::array();
   for (const ClaimResult& claim : claims) claim_list.push_back(to_json(claim));
   const std::string norm_text = norm_description(config, run);
-  const nlohmann::json summary{{"command", "corollary1"},
+  execution.summary = {{"command", "corollary1"},
                                {"seed", options.seed},
                                {"arithmetic", run.arithmetic},
                                {"schedule", to_string(config.schedule)},
@@ -255,9 +255,9 @@ int run_corollary1_command(const Corollary1Options& options) {
                                {"jacobian_norm", norm_text},
                                {"seconds", {{"sg_run", run.seconds}, {"backprop_run", baseline.seconds}, {"exact_checks", exact_seconds}}},
                                {"claims", claim_list}};
-  write_file_atomically(folder / "summary.json", summary.dump(2) + "\n");
-  write_file_atomically(folder / "trajectory.csv", trajectory_csv(run, baseline));
-  write_plots(folder, run, baseline);
+  write_file_atomically(folder.write_to / "summary.json", execution.summary.dump(2) + "\n");
+  write_file_atomically(folder.write_to / "trajectory.csv", trajectory_csv(run, baseline));
+  write_plots(folder.write_to, run, baseline);
 
   std::string report = "# Corollary 1: deep linear network with a linear synthetic gradient\n\n";
   report += "Corollary 1 of Czarnecki et al., \"Understanding Synthetic Gradients and Decoupled Neural Interfaces\" (ICML 2017, "
@@ -281,23 +281,26 @@ int run_corollary1_command(const Corollary1Options& options) {
   report += "\n![gradient norms](gradient.svg)\n\n![gate inequality](gate.svg)\n\n![gate open](gate_open.svg)\n\n"
             "The table shows steps 0, 1, 2, 5, 10, 20, ... and the last step; trajectory.csv holds every recorded step.\n\n```\n" +
             run_table(run, baseline) + "```\n";
-  write_file_atomically(folder / "report.md", report);
+  write_file_atomically(folder.write_to / "report.md", report);
 
-  if (options.json) {
-    std::cout << summary.dump(2) << "\n";
-    return exit_success;
-  }
-  std::cout << fmt::format("Corollary 1: {}, {}, S = {}\n", config.architecture.describe(), problem.source, options.samples);
-  std::cout << fmt::format("arithmetic {}, {}, eps {}, nu {}, {} steps in {:.2f} s (backpropagation {:.2f} s)\n", run.arithmetic,
-                           to_string(config.schedule), rational_to_string(config.eps), rational_to_string(config.nu), run.steps_done,
-                           run.seconds, baseline.seconds);
-  if (!run.stop_reason.empty()) std::cout << run.stop_reason << "\n";
-  std::cout << run_table(run, baseline);
+  std::string& text = execution.terminal;
+  text = fmt::format("Corollary 1: {}, {}, S = {}\n", config.architecture.describe(), problem.source, options.samples);
+  text += fmt::format("arithmetic {}, {}, eps {}, nu {}, {} steps in {:.2f} s (backpropagation {:.2f} s)\n", run.arithmetic,
+                      to_string(config.schedule), rational_to_string(config.eps), rational_to_string(config.nu), run.steps_done,
+                      run.seconds, baseline.seconds);
+  if (!run.stop_reason.empty()) text += run.stop_reason + "\n";
+  text += run_table(run, baseline);
   for (const ClaimResult& claim : claims) {
-    std::cout << fmt::format("{:<24} {:<12} {:<10} {}\n", claim.id, to_string(claim.verdict), to_string(claim.evidence), claim.detail);
-    if (!claim.replay.empty()) std::cout << "  replay: " << claim.replay << "\n";
+    text += fmt::format("{:<24} {:<12} {:<10} {}\n", claim.id, to_string(claim.verdict), to_string(claim.evidence), claim.detail);
+    if (!claim.replay.empty()) text += "  replay: " + claim.replay + "\n";
   }
-  std::cout << "report: " << (folder / "report.md").string() << "\n";
+  text += "report: " + (folder.final / "report.md").string() + "\n";
+  return execution;
+}
+
+int run_corollary1_command(const Corollary1Options& options) {
+  const Corollary1Execution execution = execute_corollary1(options, OutputFolder(options.out), std::cerr);
+  std::cout << (options.json ? execution.summary.dump(2) + "\n" : execution.terminal);
   return exit_success;
 }
 
