@@ -185,9 +185,9 @@ replay=$(sed -n 's/^  replay: //p' "$work/stdout")
 if [ -z "$replay" ]; then
   echo "FAIL: realizable run printed no replay command"; failures=$((failures + 1))
 else
-  # The printed command names the binary as it was invoked, so it runs as printed.
-  $replay >"$work/replay1" 2>&1 || { echo "FAIL: replay exited $?"; failures=$((failures + 1)); }
-  $replay >"$work/replay2" 2>&1
+  # The printed command names the binary as it was invoked, so a shell runs it as printed.
+  sh -c "$replay" >"$work/replay1" 2>&1 || { echo "FAIL: replay exited $?"; failures=$((failures + 1)); }
+  sh -c "$replay" >"$work/replay2" 2>&1
   cmp -s "$work/replay1" "$work/replay2" || { echo "FAIL: two replays differ"; failures=$((failures + 1)); }
   trace=${replay##* }
   sed '1s/"omega0":\["\([^"]*\)"/"omega0":["0"/' "$trace" >"$work/tampered.jsonl"

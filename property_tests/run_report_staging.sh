@@ -5,13 +5,10 @@
 # untouched (same files, same inodes, same bytes), and only a killed run leaves a staging folder.
 # A previous report that a killed run left moved aside is renamed back by the next run.
 # Usage: run_report_staging.sh SGVERIFY SOURCE_DIR
-set -u
 sgverify=$1
 source_dir=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+# shellcheck source=shell_test_lib.sh
+source "$(dirname "$0")/shell_test_lib.sh"
 diabetes=$source_dir/data/diabetes.csv
 reports=$work/reports
 report=$reports/latest
@@ -149,5 +146,4 @@ wait "$pid" 2>/dev/null
 rm -rf "$reports/.latest.partial-$pid"
 expect_untouched "killed run"
 
-echo "$((failures == 0 ? 1 : 0)) passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

@@ -216,7 +216,7 @@ int run_corollary1_command(const Corollary1Options& options) {
     if (verdict.verdict == Verdict::refuted) {
       const std::string name = "counterexample-" + id + ".jsonl";
       claim.counterexample = (folder / name).string();
-      claim.replay = invoked_program + " trace replay " + claim.counterexample;
+      claim.replay = trace_replay_command(claim.counterexample);
       write_file_atomically(folder / name, corollary1_trace_text(instance, claim));
     }
     return claim;
