@@ -32,6 +32,9 @@ printf 'a,b,y\n1,2,3\n' >"$work/unreadable.csv"
 chmod 000 "$work/unreadable.csv"
 printf 'a,b,y\n1,2,3\n1,1e400,3\n' >"$work/huge.csv"
 printf 'a,b,y\n1,2,-2.5E+20\n' >"$work/huge-target.csv"
+printf 'a,b,y\n1,2,3\n4,5,1e-20\n' >"$work/tiny-target.csv"
+printf 'a,b,y\n1,-3e-6,3\n4,5,6\n' >"$work/tiny-feature.csv"
+printf 'x,b,x,y\n1,2,3,4\n' >"$work/duplicate-names.csv"
 mkfifo "$work/pipe.csv"
 
 expect_rejected "invalid arithmetic 'quad'" --arith quad
@@ -55,6 +58,12 @@ expect_rejected "pipe.csv: not a regular file but a FIFO" --data "$work/pipe.csv
 expect_rejected "huge.csv, line 3, column 2 ('b'): value '1e400' is out of range" --data "$work/huge.csv"
 expect_rejected "line 2, column 3 ('y'): value '-2.5E+20' is out of range" --data "$work/huge-target.csv"
 expect_rejected "rescale the target column" --data "$work/huge-target.csv"
+expect_rejected "(--standardize rescales only the features)" --data "$work/huge-target.csv" --standardize
+expect_rejected "tiny-target.csv, line 3, column 3 ('y'): value '1e-20' rounds to 0" --data "$work/tiny-target.csv"
+expect_rejected "rescale the target column in the file" --data "$work/tiny-target.csv" --standardize
+expect_rejected "tiny-feature.csv, line 2, column 2 ('b'): value '-3e-6' rounds to 0" --data "$work/tiny-feature.csv"
+expect_rejected "rescale the column in the file, pass --standardize, or write 0" --data "$work/tiny-feature.csv"
+expect_rejected "duplicate-names.csv, line 1: the column name 'x' appears in columns 1 and 3" --data "$work/duplicate-names.csv"
 expect_rejected "learning rate must lie in" --mu fixed:1e400
 expect_rejected "invalid --steps '12abc'" --steps 12abc
 expect_rejected "invalid --seed '-1': use a whole number from 0 to 18446744073709551615" --seed -1
