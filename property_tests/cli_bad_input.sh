@@ -38,7 +38,9 @@ printf 'x,b,x,y\n1,2,3,4\n' >"$work/duplicate-names.csv"
 mkfifo "$work/pipe.csv"
 
 expect_rejected "invalid arithmetic 'quad'" --arith quad
-expect_rejected "mpfr:3" --arith mpfr:3
+expect_rejected "invalid arithmetic 'mpfr:3': BITS must be an integer from 24 to 1000000, for example mpfr:256" --arith mpfr:3
+expect_rejected "invalid arithmetic 'interval:1': BITS must be an integer from 24 to 1000000, for example interval:256" --arith interval:1
+expect_rejected "invalid arithmetic 'interval:1x': BITS must be" --arith interval:1x
 expect_rejected "invalid --mu 'fixed:-1'" --mu fixed:-1
 expect_rejected "bound-derived:2" --mu bound-derived:2
 expect_rejected "invalid --nu 'fast'" --nu fast
