@@ -32,10 +32,15 @@ printf 'a,b,y\n1,2,3\n' >"$work/unreadable.csv"
 chmod 000 "$work/unreadable.csv"
 printf 'a,b,y\n1,2,3\n1,1e400,3\n' >"$work/huge.csv"
 printf 'a,b,y\n1,2,-2.5E+20\n' >"$work/huge-target.csv"
+printf 'a,b,y\n1,2,3\n4,5,1e-20\n' >"$work/tiny-target.csv"
+printf 'a,b,y\n1,-3e-6,3\n4,5,6\n' >"$work/tiny-feature.csv"
+printf 'x,b,x,y\n1,2,3,4\n' >"$work/duplicate-names.csv"
 mkfifo "$work/pipe.csv"
 
 expect_rejected "invalid arithmetic 'quad'" --arith quad
-expect_rejected "mpfr:3" --arith mpfr:3
+expect_rejected "invalid arithmetic 'mpfr:3': BITS must be an integer from 24 to 1000000, for example mpfr:256" --arith mpfr:3
+expect_rejected "invalid arithmetic 'interval:1': BITS must be an integer from 24 to 1000000, for example interval:256" --arith interval:1
+expect_rejected "invalid arithmetic 'interval:1x': BITS must be" --arith interval:1x
 expect_rejected "invalid --mu 'fixed:-1'" --mu fixed:-1
 expect_rejected "bound-derived:2" --mu bound-derived:2
 expect_rejected "invalid --nu 'fast'" --nu fast
@@ -55,6 +60,12 @@ expect_rejected "pipe.csv: not a regular file but a FIFO" --data "$work/pipe.csv
 expect_rejected "huge.csv, line 3, column 2 ('b'): value '1e400' is out of range" --data "$work/huge.csv"
 expect_rejected "line 2, column 3 ('y'): value '-2.5E+20' is out of range" --data "$work/huge-target.csv"
 expect_rejected "rescale the target column" --data "$work/huge-target.csv"
+expect_rejected "(--standardize rescales only the features)" --data "$work/huge-target.csv" --standardize
+expect_rejected "tiny-target.csv, line 3, column 3 ('y'): value '1e-20' rounds to 0" --data "$work/tiny-target.csv"
+expect_rejected "rescale the target column in the file" --data "$work/tiny-target.csv" --standardize
+expect_rejected "tiny-feature.csv, line 2, column 2 ('b'): value '-3e-6' rounds to 0" --data "$work/tiny-feature.csv"
+expect_rejected "rescale the column in the file, pass --standardize, or write 0" --data "$work/tiny-feature.csv"
+expect_rejected "duplicate-names.csv, line 1: the column name 'x' appears in columns 1 and 3" --data "$work/duplicate-names.csv"
 expect_rejected "learning rate must lie in" --mu fixed:1e400
 expect_rejected "invalid --steps '12abc'" --steps 12abc
 expect_rejected "invalid --seed '-1': use a whole number from 0 to 18446744073709551615" --seed -1
@@ -185,9 +196,9 @@ replay=$(sed -n 's/^  replay: //p' "$work/stdout")
 if [ -z "$replay" ]; then
   echo "FAIL: realizable run printed no replay command"; failures=$((failures + 1))
 else
-  # The printed command names the binary as it was invoked, so it runs as printed.
-  $replay >"$work/replay1" 2>&1 || { echo "FAIL: replay exited $?"; failures=$((failures + 1)); }
-  $replay >"$work/replay2" 2>&1
+  # The printed command names the binary as it was invoked, so a shell runs it as printed.
+  sh -c "$replay" >"$work/replay1" 2>&1 || { echo "FAIL: replay exited $?"; failures=$((failures + 1)); }
+  sh -c "$replay" >"$work/replay2" 2>&1
   cmp -s "$work/replay1" "$work/replay2" || { echo "FAIL: two replays differ"; failures=$((failures + 1)); }
   trace=${replay##* }
   sed '1s/"omega0":\["\([^"]*\)"/"omega0":["0"/' "$trace" >"$work/tampered.jsonl"

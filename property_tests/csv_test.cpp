@@ -89,6 +89,61 @@ TEST_CASE("csv value messages quote the text") {
   check_rejected("a,b,y\n1,x1,3\n", "line 2, column 2 ('b'): invalid value 'x1'");
 }
 
+TEST_CASE("csv target message names the file as the fix") {
+  // --standardize rescales only the features, so the message for a target must not offer it.
+  const std::string text = "a,y\n1,1e15\n2,1\n";
+  for (const bool standardize : {false, true}) {
+    INFO("standardize: " << standardize);
+    try {
+      parse_csv_dataset(text, "test.csv", CsvOptions{standardize, 16});
+      FAIL("no InputError for a target of 1e15");
+    } catch (const InputError& error) {
+      const std::string message = error.what();
+      INFO("message: " << message);
+      CHECK(message.find("rescale the target column in the file (--standardize rescales only the features)") != std::string::npos);
+      CHECK(message.find("pass --standardize") == std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("csv values that round to 0 are rejected") {
+  check_rejected("a,b,y\n1,2,3\n4,5,1e-20\n", "test.csv, line 3, column 3 ('y'): value '1e-20' rounds to 0");
+  check_rejected("a,b,y\n1,2,1e-20\n", "below 2^-17 in magnitude is lost; rescale the target column in the file");
+  check_rejected("a,b,y\n1e-20,2,3\n", "line 2, column 1 ('a'): value '1e-20' rounds to 0");
+  check_rejected("a,b,y\n1e-20,2,3\n", "rescale the column in the file, pass --standardize, or write 0");
+  check_rejected("a,b,y\n1,-1/1000000,3\n", "column 2 ('b'): value '-1/1000000' rounds to 0");
+  // 2^-17 - 2^-40, written exactly, is just below half a grid step.
+  check_rejected("a,y\n0.0000076293936217552982270717620849609375,1\n", "rounds to 0");
+  CHECK_THROWS_AS(parse_csv_dataset("a,y\n1,2\n2,1e-20\n", "tiny.csv", CsvOptions{true, 16}), InputError);
+}
+
+TEST_CASE("csv zero and half a grid step are kept") {
+  // 2^-17 = 0.00000762939453125 is half a grid step and rounds away from zero to 2^-16.
+  const Dataset data = parse("a,y\n0.00000762939453125,0\n-0.00000762939453125,-0.0\n0,0e5\n");
+  CHECK(data.X(0, 0) == Rational(1, 65536));
+  CHECK(data.X(0, 1) == Rational(-1, 65536));
+  CHECK(data.X(0, 2) == 0);
+  CHECK(data.y(0) == 0);
+  CHECK(data.y(1) == 0);
+  CHECK(data.y(2) == 0);
+}
+
+TEST_CASE("csv tiny feature kept by standardization") {
+  // Standardization rescales the column before rounding, so 1e-20 is far from 0 in its column.
+  const Dataset data = parse_csv_dataset("a,y\n1e-20,1\n-1e-20,2\n", "tiny.csv", CsvOptions{true, 16});
+  CHECK(data.X(0, 0) == 1);
+  CHECK(data.X(0, 1) == -1);
+}
+
+TEST_CASE("csv duplicate column names are rejected") {
+  check_rejected("a,b,a,y\n1,2,3,4\n", "test.csv, line 1: the column name 'a' appears in columns 1 and 3");
+  check_rejected("a,b,a,y\n1,2,3,4\n", "give each column its own name");
+  check_rejected("\ny,b,y\n1,2,3\n", "test.csv, line 2: the column name 'y' appears in columns 1 and 3");
+  check_rejected("a, b ,b,y\n1,2,3,4\n", "the column name 'b' appears in columns 2 and 3");
+  const Dataset data = parse("a,A,y\n1,2,3\n");
+  CHECK(data.feature_names == std::vector<std::string>{"a", "A"});
+}
+
 TEST_CASE("csv range limit is 2^37 on the grid 2^-16") {
   // 2^37 - 2^-16 is the largest multiple of 2^-16 with 53 bits; 2^37 - 2^-18 rounds up to 2^37.
   CHECK(parse("a,y\n137438953471.9999847412109375,1\n").X(0, 0) == Rational(137438953471) + Rational(65535, 65536));

@@ -33,10 +33,9 @@ failures=0
 replays=0
 while IFS= read -r command; do
   replays=$((replays + 1))
-  # The printed command is run as printed: split at spaces, as a shell would split it.
-  read -r -a words <<<"$command"
-  "${words[@]}" >"$work/replay1" 2>&1 || { echo "FAIL: exit status $?: $command"; cat "$work/replay1"; failures=$((failures + 1)); continue; }
-  "${words[@]}" >"$work/replay2" 2>&1
+  # The printed command is run as a user would paste it, through a shell.
+  sh -c "$command" >"$work/replay1" 2>&1 || { echo "FAIL: exit status $?: $command"; cat "$work/replay1"; failures=$((failures + 1)); continue; }
+  sh -c "$command" >"$work/replay2" 2>&1
   cmp -s "$work/replay1" "$work/replay2" || { echo "FAIL: two runs differ: $command"; failures=$((failures + 1)); }
 done < <(sed -n 's/^  replay: //p' "$work/stdout")
 if [ "$replays" -eq 0 ]; then

@@ -3,31 +3,27 @@
 # folder only at the end. A successful run names the final folder in every printed command, link
 # and summary path. A run that fails part-way, is rejected or is killed leaves the previous report
 # untouched (same files, same inodes, same bytes), and only a killed run leaves a staging folder.
+# A previous report that a killed run left moved aside is renamed back by the next run.
 # Usage: run_report_staging.sh SGVERIFY SOURCE_DIR
-set -u
 sgverify=$1
 source_dir=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+# shellcheck source=shell_test_lib.sh
+source "$(dirname "$0")/shell_test_lib.sh"
 diabetes=$source_dir/data/diabetes.csv
 reports=$work/reports
 report=$reports/latest
 
 # Staging folders of killed runs. PID 2147483646 is above 2^22, the largest pid_max of Linux
-# (proc(5)), so no process has it and the next successful run removes its folders. This shell runs, so its folder stays, and so
-# does the folder of another destination.
-mkdir -p "$reports/.latest.partial-2147483646/regression-realizable" "$reports/.latest.previous-2147483646" \
-  "$reports/.latest.partial-$$" "$reports/.other.partial-2147483646"
+# (proc(5)), so no process has it and the next run removes its folders. This shell runs, so its
+# folder stays, and so does the folder of another destination.
+mkdir -p "$reports/.latest.partial-2147483646/regression-realizable" "$reports/.latest.partial-$$" \
+  "$reports/.other.partial-2147483646"
 
 "$sgverify" run --out "$report" --diabetes "$diabetes" >"$work/stdout" 2>"$work/stderr" ||
   { echo "FAIL: sgverify run failed"; cat "$work/stderr"; exit 1; }
 [ -s "$report/index.md" ] && [ -s "$report/index.html" ] && [ -s "$report/summary.json" ] ||
   fail "the report lacks index.md, index.html or summary.json"
-for stale in .latest.partial-2147483646 .latest.previous-2147483646; do
-  [ -e "$reports/$stale" ] && fail "the stale staging folder $stale was not removed"
-done
+[ -e "$reports/.latest.partial-2147483646" ] && fail "the stale staging folder .latest.partial-2147483646 was not removed"
 for other in ".latest.partial-$$" .other.partial-2147483646; do
   [ -e "$reports/$other" ] || fail "the staging folder $other of a running process or another report was removed"
 done
@@ -46,8 +42,7 @@ while IFS= read -r command; do
     "$report"/*) ;;
     *) fail "replay command names a trace outside $report: $command" ;;
   esac
-  read -r -a words <<<"$command"
-  "${words[@]}" >"$work/replay" 2>&1 || { fail "exit status $?: $command"; cat "$work/replay"; }
+  sh -c "$command" >"$work/replay" 2>&1 || { fail "exit status $?: $command"; cat "$work/replay"; }
 done < <(sed -n 's/^  replay: //p' "$work/stdout")
 [ "$replays" -gt 0 ] || fail "the run printed no replay command"
 grep -qF "report: $report/index.md (" "$work/stdout" ||
@@ -93,12 +88,16 @@ printf '#!/bin/sh\ngrep -q regression-realizable-fixed-mu "$1" && printf "a,b,y\
   "$work/changing.csv" "$real_gnuplot" >"$work/corrupting/gnuplot"
 chmod +x "$work/failing/gnuplot" "$work/corrupting/gnuplot"
 
-# A run whose second part fails exits 1.
+# A run whose second part fails exits 1. The previous report starts where a run killed between
+# the two renames of a commit without renameat2 leaves it, and the failed run restores it first.
 keep_previous
+mv "$report" "$reports/.latest.previous-2147483646"
 PATH="$work/failing:$PATH" "$sgverify" run --out "$report" --diabetes "$diabetes" >/dev/null 2>"$work/stderr"
 status=$?
 [ "$status" -eq 1 ] || { fail "a run whose plot fails exited $status, expected 1"; cat "$work/stderr"; }
 grep -q 'gnuplot failed to draw .*regression-realizable-fixed-mu' "$work/stderr" || fail "the failed run did not fail in its second part"
+grep -qF "restored the previous report $reports/.latest.previous-2147483646 to $report" "$work/stderr" ||
+  fail "the failed run did not report restoring the previous report"
 expect_untouched "failed plot"
 
 # A run whose diabetes part finds the data file malformed exits 2.
@@ -147,5 +146,4 @@ wait "$pid" 2>/dev/null
 rm -rf "$reports/.latest.partial-$pid"
 expect_untouched "killed run"
 
-echo "$((failures == 0 ? 1 : 0)) passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

@@ -106,7 +106,7 @@ std::vector<ClaimResult> execute_audit(const AuditOptions& options, const Output
     if (audit.counterexample) {
       const std::filesystem::path written = write_counterexample(staged.path(), audit, options.seed);
       audit.result.counterexample = (folder.final / written.filename()).string();
-      audit.result.replay = invoked_program + " trace replay " + audit.result.counterexample;
+      audit.result.replay = trace_replay_command(audit.result.counterexample);
     }
     results.push_back(audit.result);
   }

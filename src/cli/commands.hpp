@@ -4,6 +4,7 @@
 // in a staging folder.
 #pragma once
 
+#include "cli/shell_quote.hpp"
 #include "data/families.hpp"
 #include "io/output_folder.hpp"
 #include "io/atomic_file.hpp"
@@ -26,6 +27,9 @@ namespace sgverify {
 
 // The program as the user invoked it (argv[0]), so that printed replay commands work when pasted.
 inline std::string invoked_program = "sgverify";
+
+// The command that replays the trace file `trace`, quoted for pasting into a POSIX shell.
+inline std::string trace_replay_command(const std::string& trace) { return shell_quote(invoked_program) + " trace replay " + shell_quote(trace); }
 
 // Error for a flag value that the parser rejects, with the complete message. It derives from
 // CLI::ParseError so that callers handle it with CLI11's own errors, and not from
@@ -137,7 +141,8 @@ struct Theorem1Options {
 
 void add_theorem1_options(CLI::App& command, Theorem1Options& options);
 
-// The same text as the options would have on a command line, for reports.
+// The same text as the options would have on a command line, for reports, with each value quoted
+// for a POSIX shell.
 std::string theorem1_command_line(const Theorem1Options& options);
 
 // Validate the flag values without computing anything, and throw InputError on the first

@@ -36,7 +36,7 @@ std::vector<ClaimResult> execute_corollary1_audit(const AuditOptions& options, c
     if (audit.counterexample) {
       const std::string name = "counterexample-" + audit.result.id + ".jsonl";
       audit.result.counterexample = (folder.final / name).string();
-      audit.result.replay = invoked_program + " trace replay " + audit.result.counterexample;
+      audit.result.replay = trace_replay_command(audit.result.counterexample);
       write_file_atomically(folder.write_to / name, corollary1_trace_text(*audit.counterexample, audit.result));
     }
     results.push_back(audit.result);

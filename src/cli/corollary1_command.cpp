@@ -216,7 +216,7 @@ Corollary1Execution execute_corollary1(const Corollary1Options& options, const O
     if (verdict.verdict == Verdict::refuted) {
       const std::string name = "counterexample-" + id + ".jsonl";
       claim.counterexample = (folder.final / name).string();
-      claim.replay = invoked_program + " trace replay " + claim.counterexample;
+      claim.replay = trace_replay_command(claim.counterexample);
       write_file_atomically(folder.write_to / name, corollary1_trace_text(instance, claim));
     }
     return claim;

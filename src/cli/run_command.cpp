@@ -262,9 +262,17 @@ int run_main_job(const RunOptions& options) {
   read_csv_dataset(options.diabetes, CsvOptions{true, default_grid_bits});
   // Every part is written into a staging folder beside --out, which replaces --out only once the
   // whole report is written. A run that fails leaves the previous report as it was. A killed run
-  // leaves only its staging folder, which the next successful run removes.
+  // leaves only its staging folder, which the next run removes before it starts.
   check_replaceable_report(options.out);
   FolderReplacement replacement(options.out);
+  const FolderReplacement::Cleanup cleanup = replacement.clean_up_stale_siblings();
+  if (cleanup.restored) {
+    std::cerr << fmt::format("restored the previous report {} to {}: an interrupted run had moved it aside\n", cleanup.restored->string(),
+                             options.out);
+  }
+  for (const std::filesystem::path& stale : cleanup.removed) {
+    std::cerr << fmt::format("removed {}, left by an interrupted run whose process no longer exists\n", stale.string());
+  }
   const OutputFolder folder(replacement.path(), options.out);
   const auto started = std::chrono::steady_clock::now();
 
@@ -353,9 +361,6 @@ int run_main_job(const RunOptions& options) {
   const nlohmann::json summary{{"command", "run"}, {"seed", options.seed}, {"claims", claims}};
   write_file_atomically(folder.write_to / "summary.json", summary.dump(2) + "\n");
   replacement.commit();
-  for (const std::filesystem::path& stale : replacement.remove_stale_siblings()) {
-    std::cerr << fmt::format("removed {}, left by an interrupted run whose process no longer exists\n", stale.string());
-  }
 
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (options.json) {

@@ -229,7 +229,7 @@ std::vector<ClaimResult> execute_table2(const Table2Options& options, const Outp
   report += "Table 2 of appendix D of Czarnecki et al., \"Understanding Synthetic Gradients and Decoupled Neural Interfaces\" "
             "(ICML 2017, arXiv:1703.00522): the final loss with linear synthetic gradients minus the final loss with backpropagation, "
             "averaged over data sets drawn from the same distribution.\n\n";
-  report += fmt::format("Command: `{} table2{}` ({} s, {} threads).\n\n", invoked_program,
+  report += fmt::format("Command: `{} table2{}` ({} s, {} threads).\n\n", shell_quote(invoked_program),
                         options.quick ? " --quick" : "", fmt::format("{:.0f}", seconds), settings.threads);
   report += settings_text(settings) + "\n";
   report +=

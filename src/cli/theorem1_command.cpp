@@ -87,14 +87,14 @@ void add_theorem1_options(CLI::App& command, Theorem1Options& options) {
 std::string theorem1_command_line(const Theorem1Options& options) {
   std::string line = "sgverify theorem1";
   if (options.data_file.empty()) {
-    line += fmt::format(" --family {} --dim {} --samples {}", options.family, options.dim, options.samples);
-    if (options.family == "regression") line += " --noise " + options.noise;
+    line += fmt::format(" --family {} --dim {} --samples {}", shell_quote(options.family), options.dim, options.samples);
+    if (options.family == "regression") line += " --noise " + shell_quote(options.noise);
   } else {
-    line += " --data " + options.data_file + (options.standardize ? " --standardize" : "");
+    line += " --data " + shell_quote(options.data_file) + (options.standardize ? " --standardize" : "");
   }
-  line += fmt::format(" --arith {} --steps {} --mu {} --nu {} --start {} --seed {}", options.arithmetic, options.steps, options.mu,
-                      options.nu, options.start, options.seed);
-  if (!options.path.empty()) line += " --path " + options.path;
+  line += fmt::format(" --arith {} --steps {} --mu {} --nu {} --start {} --seed {}", shell_quote(options.arithmetic), options.steps,
+                      shell_quote(options.mu), shell_quote(options.nu), shell_quote(options.start), options.seed);
+  if (!options.path.empty()) line += " --path " + shell_quote(options.path);
   return line;
 }
 
@@ -129,7 +129,7 @@ Theorem1Execution execute_theorem1(const Theorem1Options& options, const OutputF
   for (ClaimResult* claim : {&solution, &attraction}) {
     if (claim->verdict == Verdict::refuted && claim->evidence == Evidence::numerical) {
       claim->counterexample = trajectory_trace;
-      claim->replay = invoked_program + " trace replay " + trajectory_trace;
+      claim->replay = trace_replay_command(trajectory_trace);
     }
   }
   outcome.claims.push_back(solution);
@@ -139,7 +139,7 @@ Theorem1Execution execute_theorem1(const Theorem1Options& options, const OutputF
     const Theorem1Run exact_run = run_theorem1<Rational>(problem, certificate->start.W, counter_config);
     const std::string name = "counterexample-T1.global-attraction.jsonl";
     attraction.counterexample = (folder.final / name).string();
-    attraction.replay = invoked_program + " trace replay " + attraction.counterexample;
+    attraction.replay = trace_replay_command(attraction.counterexample);
     write_file_atomically(staged.path() / name, counterexample_trace_text("theorem1-counterexample", problem, counter_config, {"fixed-point", options.seed},
                                                                    certificate->start.W, attraction, exact_run));
   }

@@ -97,7 +97,7 @@ void write_construction_traces(const OutputFolder& folder, std::vector<ClaimResu
       for (ClaimResult& claim : claims) {
         if (claim.id != spec.claim) continue;
         claim.counterexample = (folder.final / name).string();
-        claim.replay = invoked_program + " trace replay " + claim.counterexample;
+        claim.replay = trace_replay_command(claim.counterexample);
       }
     }
   }

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <memory>
 #include <sstream>
+#include <unordered_map>
 #include <vector>
 
 namespace sgverify {
@@ -69,7 +70,31 @@ void check_field_range(const Rational& value, const std::string& field, const st
   throw InputError(fmt::format("{}: value '{}' is out of range: values are kept as multiples of 2^-{}, which a double "
                                "represents exactly only below 2^{} (about {:.2g}) in magnitude; {}",
                                where, shortened(field), grid_bits, exponent, std::ldexp(1.0, exponent),
-                               is_target ? "rescale the target column" : "rescale the column or pass --standardize"));
+                               is_target ? "rescale the target column in the file (--standardize rescales only the features)"
+                                         : "rescale the column or pass --standardize"));
+}
+
+// Rejects a nonzero value that rounds to 0 on the grid 2^-grid_bits, because the verdict would then
+// be about data without it. Smaller changes of a value by rounding are part of the documented grid.
+void check_field_not_rounded_to_zero(const Rational& value, const std::string& field, const std::string& where, bool is_target, unsigned grid_bits) {
+  if (value == 0 || round_to_dyadic(value, grid_bits) != 0) return;
+  throw InputError(fmt::format("{}: value '{}' rounds to 0: values are kept as multiples of 2^-{} (about {:.2g}), so a "
+                               "nonzero value below 2^-{} in magnitude is lost; {}",
+                               where, shortened(field), grid_bits, std::ldexp(1.0, -static_cast<int>(grid_bits)), grid_bits + 1,
+                               is_target ? "rescale the target column in the file (--standardize rescales only the features), or write 0"
+                                         : "rescale the column in the file, pass --standardize, or write 0"));
+}
+
+// Rejects a header that names two columns alike, because the names identify the features and
+// the target in reports. `line` is the header's line number.
+void check_unique_names(const std::vector<std::string>& header, const std::string& name, std::size_t line) {
+  std::unordered_map<std::string, std::size_t> first_column;
+  for (std::size_t column = 0; column < header.size(); ++column) {
+    const auto [known, inserted] = first_column.emplace(header[column], column);
+    if (inserted) continue;
+    throw InputError(fmt::format("{}, line {}: the column name '{}' appears in columns {} and {}; give each column its own name",
+                                 name, line, shortened(header[column]), known->second + 1, column + 1));
+  }
 }
 
 // Names the kind of a file that is not a regular file, for a message.
@@ -110,6 +135,8 @@ Dataset parse_csv_dataset(const std::string& text, const std::string& name, cons
                                  name, line_number, header.size()));
   }
 
+  check_unique_names(header, name, line_number);
+
   const std::size_t columns = header.size();
   std::vector<std::vector<Rational>> rows;
   while (std::getline(stream, line)) {
@@ -128,7 +155,10 @@ Dataset parse_csv_dataset(const std::string& text, const std::string& name, cons
       row.push_back(parse_field(fields[column], where));
       // The target is rounded to the grid as read, and so are the features unless they are standardized first.
       const bool is_target = column + 1 == columns;
-      if (is_target || !options.standardize) check_field_range(row.back(), fields[column], where, is_target, options.grid_bits);
+      if (is_target || !options.standardize) {
+        check_field_range(row.back(), fields[column], where, is_target, options.grid_bits);
+        check_field_not_rounded_to_zero(row.back(), fields[column], where, is_target, options.grid_bits);
+      }
     }
     rows.push_back(std::move(row));
   }

@@ -3,9 +3,13 @@
 #include "io/atomic_file.hpp"
 #include "io/input_error.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <csignal>
+#include <cstdio>  // renameat2 and RENAME_EXCHANGE (glibc 2.28 and later, with _GNU_SOURCE)
+#include <cstring>
+#include <fcntl.h>  // AT_FDCWD
 #include <optional>
 #include <string>
 #include <system_error>
@@ -45,6 +49,23 @@ std::optional<pid_t> pid_after(const std::string& name, const std::string& prefi
   return pid;
 }
 
+// The modification time of `path`, or the earliest time when it cannot be read.
+std::filesystem::file_time_type modification_time(const std::filesystem::path& path) {
+  std::error_code error;
+  const std::filesystem::file_time_type time = std::filesystem::last_write_time(path, error);
+  return error ? std::filesystem::file_time_type::min() : time;
+}
+
+// Swaps the folders `staging` and `destination` with one renameat2(RENAME_EXCHANGE), so that
+// `destination` exists at every moment. Returns false when the file system or kernel does not
+// support the exchange (EINVAL, ENOSYS), and throws InputError on any other failure.
+bool exchange_folders(const std::filesystem::path& staging, const std::filesystem::path& destination) {
+  if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, destination.c_str(), RENAME_EXCHANGE) == 0) return true;
+  const int error = errno;
+  if (error == EINVAL || error == ENOSYS) return false;
+  throw InputError("cannot swap " + staging.string() + " with " + destination.string() + ": " + std::strerror(error));
+}
+
 }  // namespace
 
 FolderReplacement::FolderReplacement(const std::filesystem::path& destination) {
@@ -78,40 +99,73 @@ void FolderReplacement::commit() {
   std::error_code ignored;
   std::filesystem::remove_all(previous_, ignored);
   std::error_code error;
-  const bool replaces = std::filesystem::exists(std::filesystem::symlink_status(destination_, error));
-  if (replaces) {
-    std::filesystem::rename(destination_, previous_, error);
-    if (error) throw InputError("cannot move " + destination_.string() + " aside to " + previous_.string() + ": " + error.message());
+  if (!std::filesystem::exists(std::filesystem::symlink_status(destination_, error))) {
+    std::filesystem::rename(staging_, destination_, error);
+    if (error) throw InputError("cannot move " + staging_.string() + " to " + destination_.string() + ": " + error.message());
+    committed_ = true;
+    return;
   }
+  if (exchange_folders(staging_, destination_)) {
+    committed_ = true;
+    // The staging name now contains the previous destination. A process killed while removing it
+    // leaves a `.NAME.partial-PID` that a later cleanup deletes.
+    std::filesystem::remove_all(staging_, ignored);
+    return;
+  }
+  // NOTE: no test reaches these two renames, because ext4 and tmpfs support RENAME_EXCHANGE.
+  std::filesystem::rename(destination_, previous_, error);
+  if (error) throw InputError("cannot move " + destination_.string() + " aside to " + previous_.string() + ": " + error.message());
   std::filesystem::rename(staging_, destination_, error);
   if (error) {
     const std::string reason = error.message();
-    if (replaces) std::filesystem::rename(previous_, destination_, ignored);
+    std::filesystem::rename(previous_, destination_, ignored);
     throw InputError("cannot move " + staging_.string() + " to " + destination_.string() + ": " + reason);
   }
   committed_ = true;
   std::filesystem::remove_all(previous_, ignored);
 }
 
-std::vector<std::filesystem::path> FolderReplacement::remove_stale_siblings() const {
+FolderReplacement::Cleanup FolderReplacement::clean_up_stale_siblings() const {
   const std::string stem = hidden_name(destination_);
   // Collected first, because POSIX leaves unspecified what readdir() returns for entries removed
   // while the directory is read.
-  std::vector<std::filesystem::path> stale;
+  std::vector<std::filesystem::path> partial;
+  std::vector<std::filesystem::path> previous;
   std::error_code error;
   for (const auto& entry : std::filesystem::directory_iterator(destination_.parent_path(), error)) {
     const std::string name = entry.path().filename().string();
-    std::optional<pid_t> pid = pid_after(name, stem + partial_marker);
-    if (!pid) pid = pid_after(name, stem + previous_marker);
-    if (pid && *pid != ::getpid() && !process_runs(*pid)) stale.push_back(entry.path());
+    // This process's own staging folder is in use. A previous folder of its PID comes from an
+    // earlier process with the same PID, because commit() removes its own before it returns.
+    const std::optional<pid_t> partial_pid = pid_after(name, stem + partial_marker);
+    const std::optional<pid_t> previous_pid = pid_after(name, stem + previous_marker);
+    if (partial_pid && *partial_pid != ::getpid() && !process_runs(*partial_pid)) partial.push_back(entry.path());
+    if (previous_pid && (*previous_pid == ::getpid() || !process_runs(*previous_pid))) previous.push_back(entry.path());
   }
-  std::vector<std::filesystem::path> removed;
-  for (const std::filesystem::path& path : stale) {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-    if (!ignored) removed.push_back(path);
+
+  Cleanup cleanup;
+  const std::filesystem::file_type destination_type = std::filesystem::symlink_status(destination_, error).type();
+  if (destination_type == std::filesystem::file_type::not_found && !previous.empty()) {
+    const auto newest = std::max_element(previous.begin(), previous.end(), [](const auto& left, const auto& right) {
+      return modification_time(left) < modification_time(right);
+    });
+    std::filesystem::rename(*newest, destination_, error);
+    if (!error) {
+      cleanup.restored = *newest;
+      previous.erase(newest);
+    }
   }
-  return removed;
+  // While the destination is missing or cannot be examined, a previous folder may hold the only
+  // complete report, so it stays.
+  if (!std::filesystem::exists(std::filesystem::symlink_status(destination_, error))) previous.clear();
+
+  for (const std::vector<std::filesystem::path>* stale : {&partial, &previous}) {
+    for (const std::filesystem::path& path : *stale) {
+      std::error_code ignored;
+      std::filesystem::remove_all(path, ignored);
+      if (!ignored) cleanup.removed.push_back(path);
+    }
+  }
+  return cleanup;
 }
 
 }  // namespace sgverify

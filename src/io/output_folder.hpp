@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -28,7 +29,7 @@ struct OutputFolder {
 // the destination's place as a whole by commit(). Staging and destination share a parent folder,
 // so each rename stays on one file system. A staging folder that was not committed is removed by
 // the destructor, so a run that throws leaves the destination as it was. A killed process leaves
-// its `.NAME.partial-PID` behind, which remove_stale_siblings() of a later run deletes.
+// its `.NAME.partial-PID` behind, which clean_up_stale_siblings() of a later run deletes.
 class FolderReplacement {
  public:
   // Creates the staging folder (and the destination's parent). Throws InputError when
@@ -40,17 +41,26 @@ class FolderReplacement {
 
   const std::filesystem::path& path() const { return staging_; }
 
-  // Renames the destination, if any, to `.NAME.previous-PID`, renames the staging folder to the
-  // destination, then removes the previous folder. Between the two renames the destination does
-  // not exist. A process killed there leaves the previous folder in `.NAME.previous-PID` and the
-  // complete new one in `.NAME.partial-PID`. Throws InputError when a rename fails, after putting
-  // the previous folder back.
+  // Puts the staging folder in the destination's place, then removes the previous destination.
+  // An existing destination is swapped with the staging folder by one renameat2(RENAME_EXCHANGE),
+  // so the destination always exists. Only on a file system that rejects the exchange (EINVAL or
+  // ENOSYS) does it take two renames: the destination to `.NAME.previous-PID`, then the staging
+  // folder to the destination. A process killed between those two leaves the destination missing,
+  // which clean_up_stale_siblings() of a later run repairs. Throws InputError when a rename fails,
+  // after putting the previous folder back.
   void commit();
 
-  // Removes the `.NAME.partial-PID` and `.NAME.previous-PID` folders beside the destination whose
-  // process no longer runs, and returns their paths. Call it after commit(), so that it never
-  // deletes the only copy of a report.
-  std::vector<std::filesystem::path> remove_stale_siblings() const;
+  // The folders that clean_up_stale_siblings() restored or removed.
+  struct Cleanup {
+    std::optional<std::filesystem::path> restored;  // the `.NAME.previous-PID` renamed back to NAME
+    std::vector<std::filesystem::path> removed;
+  };
+
+  // Repairs what killed processes left beside the destination. When the destination is missing,
+  // the most recently modified `.NAME.previous-PID` of a process that no longer runs is renamed
+  // back to it, because that folder is the last complete report. Every other `.NAME.partial-PID`
+  // and `.NAME.previous-PID` of such a process is then removed.
+  Cleanup clean_up_stale_siblings() const;
 
  private:
   std::filesystem::path destination_, staging_, previous_;

@@ -13,13 +13,15 @@ namespace {
 constexpr unsigned min_bits = 24;
 constexpr unsigned max_bits = 1'000'000;
 
-unsigned parse_bits(const std::string& text, const std::string& whole) {
+// Reads the BITS of `kind`:BITS, where `whole` is the flag value as given. The example in the
+// message has the kind that the user typed.
+unsigned parse_bits(const std::string& kind, const std::string& text, const std::string& whole) {
   unsigned bits = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), bits);
   if (error != std::errc() || end != text.data() + text.size() || bits < min_bits || bits > max_bits) {
-    throw InputError("invalid arithmetic '" + whole + "': BITS must be an integer from " +
+    throw InputError("invalid arithmetic '" + shortened(whole) + "': BITS must be an integer from " +
                      std::to_string(min_bits) + " to " + std::to_string(max_bits) +
-                     ", for example mpfr:256");
+                     ", for example " + kind + ":256");
   }
   return bits;
 }
@@ -57,9 +59,9 @@ ArithmeticSpec parse_arithmetic(const std::string& text) {
   if (text == "exact") return {ArithmeticKind::exact, 0};
   if (text == "double") return {ArithmeticKind::double_precision, 0};
   if (text == "long-double") return {ArithmeticKind::long_double, 0};
-  if (text.starts_with("interval:")) return {ArithmeticKind::interval, parse_bits(text.substr(9), text)};
-  if (text.starts_with("mpfr:")) return {ArithmeticKind::mpfr, parse_bits(text.substr(5), text)};
-  throw InputError("invalid arithmetic '" + text +
+  if (text.starts_with("interval:")) return {ArithmeticKind::interval, parse_bits("interval", text.substr(9), text)};
+  if (text.starts_with("mpfr:")) return {ArithmeticKind::mpfr, parse_bits("mpfr", text.substr(5), text)};
+  throw InputError("invalid arithmetic '" + shortened(text) +
                    "': use exact, interval:BITS, mpfr:BITS, double or long-double");
 }
 
