@@ -58,7 +58,7 @@ void check_representable(const Dataset& data, const std::string& where) {
     }
     if (abs(numerator(steps)) >= limit) {
       throw InputError(fmt::format("{}: value {} at {} is too large: after rounding to the grid 2^-{} it needs more "
-                                   "than 53 bits; rescale the data or pass --standardize",
+                                   "than 53 bits; rescale the data",
                                    where, approximate_text(value), position, data.grid_bits));
     }
   };
