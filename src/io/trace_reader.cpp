@@ -85,7 +85,7 @@ void check_string_list(const nlohmann::json& record, const char* name, std::size
 // input (exit 2) and a replay never runs further than the last recorded step.
 void check_trajectory_records(LoadedTrace& trace) {
   if (trace.steps.empty()) throw InputError(trace.name + ": the trajectory has no recorded steps; the file is truncated");
-  const auto weights = static_cast<std::size_t>(trace.problem->weight_count());
+  const auto weights = static_cast<std::size_t>(trace.data.dim() + 1);
   std::int64_t previous = -1;
   for (std::size_t i = 0; i < trace.steps.size(); ++i) {
     const nlohmann::json& record = trace.steps[i];
@@ -168,7 +168,7 @@ LoadedTrace parse_trace(std::istream& in, const std::string& name) {
   if (trace.kind != "theorem1-trajectory" && trace.kind != "theorem1-counterexample" && trace.kind != "theorem1-audit-counterexample") {
     throw InputError(where + ": unknown trace kind '" + trace.kind + "'");
   }
-  trace.problem = std::make_unique<Theorem1Problem>(dataset_from_json(field(trace.header, "instance", where), where + ", instance"));
+  trace.data = dataset_from_json(field(trace.header, "instance", where), where + ", instance");
 
   const nlohmann::json& parameters = field(trace.header, "parameters", where);
   const std::string parameters_where = where + ", parameters";
@@ -181,7 +181,7 @@ LoadedTrace parse_trace(std::istream& in, const std::string& name) {
   if (config.steps < 0 || config.steps > 1'000'000'000) {
     throw InputError(fmt::format("{}: invalid field 'steps' {}: a run has 0 to 1000000000 steps", parameters_where, config.steps));
   }
-  const auto weights = static_cast<std::size_t>(trace.problem->weight_count());
+  const auto weights = static_cast<std::size_t>(trace.data.dim() + 1);
   config.start.W = rational_list<RowVector<Rational>>(field(parameters, "W0", parameters_where), weights, parameters_where + " W0");
   config.start.omega = rational_list<Vector<Rational>>(field(parameters, "omega0", parameters_where), 3, parameters_where + " omega0");
   const nlohmann::json& tolerances = field(parameters, "tolerances", parameters_where);
