@@ -136,6 +136,15 @@ timeout 10 "$sgverify" trace show "$work/wide.jsonl" >/dev/null 2>&1
 status=$?
 [ "$status" -eq 0 ] || fail "trace show of a d = 1000 instance exited $status (124: over 10 s), expected 0"
 
+# One set of instance limits for the writer and the reader: theorem1 rejects a CSV file or an
+# arithmetic that would write a trace that trace show rejects.
+python3 -c 'print(",".join("x%d" % i for i in range(1001)) + ",y"); print(",".join(["1"] * 1002))' >"$work/wide.csv"
+expect 2 "wide.csv: d = 1001 features and S = 1 samples exceed the Theorem 1 limits" theorem1 --data "$work/wide.csv" --out "$work/wide"
+expect 2 "arithmetic mpfr:300001 exceeds the Theorem 1 limit of 300000 bits" theorem1 --arith mpfr:300001 --out "$work/wide"
+expect 2 "needs more than 2^33 bits (1 GiB) of significands" theorem1 --arith mpfr:100000 --dim 100 --samples 1000 --out "$work/wide"
+resize "$fixed_point" "$work/wider.jsonl" 1001 1
+expect 2 "wider.jsonl, header, instance: d = 1001 features and S = 1 samples exceed the Theorem 1 limits" trace show "$work/wider.jsonl"
+
 # Replays print the seed of the run that wrote the trace, and the Theorem 2 seed is checked too.
 expect 0 "theorem1-counterexample trace, written with seed" trace replay "$fixed_point"
 expect 0 "theorem2-counterexample trace, format version 1, written with seed" trace replay "$shift_trace"

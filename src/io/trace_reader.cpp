@@ -13,6 +13,9 @@ namespace sgverify {
 
 namespace {
 
+// The fix for a trace beyond the limits of every run: nothing in sgverify writes it.
+constexpr const char* written_by_no_run = "no sgverify run writes such a trace, so it was edited or damaged";
+
 template <class Result>
 Result rational_list(const nlohmann::json& list, std::size_t expected, const std::string& where) {
   if (!list.is_array() || list.size() != expected) {
@@ -32,9 +35,8 @@ Dataset dataset_from_json(const nlohmann::json& instance, const std::string& whe
   const std::int64_t dim = integer_field(instance, "d", where);
   const std::int64_t samples = integer_field(instance, "S", where);
   const std::int64_t grid = integer_field(instance, "grid_bits", where);
-  if (dim < 1 || samples < 1 || dim > 10'000 || samples > 10'000'000 || dim * samples > 10'000'000 || grid < 0 || grid > 64) {
-    throw InputError(fmt::format("{}: invalid instance size d = {}, S = {} or grid_bits = {}", where, dim, samples, grid));
-  }
+  check_theorem1_size(dim, samples, where, written_by_no_run);
+  if (grid < 0 || grid > 64) throw InputError(fmt::format("{}: invalid field 'grid_bits' {}: use 0 to 64", where, grid));
   data.grid_bits = static_cast<unsigned>(grid);
 
   data.target_name = string_field(instance, "target", where);
@@ -177,6 +179,7 @@ LoadedTrace parse_trace(std::istream& in, const std::string& name) {
   config.mu = parsed_field(parameters, "mu", parameters_where, parse_mu_schedule);
   config.nu = parsed_field(parameters, "nu", parameters_where, parse_nu_schedule);
   config.path = parsed_field(parameters, "path", parameters_where, parse_path);
+  check_theorem1_precision(config.arithmetic, trace.data.dim(), trace.data.samples(), parameters_where, written_by_no_run);
   config.steps = integer_field(parameters, "steps", parameters_where);
   if (config.steps < 0 || config.steps > 1'000'000'000) {
     throw InputError(fmt::format("{}: invalid field 'steps' {}: a run has 0 to 1000000000 steps", parameters_where, config.steps));
