@@ -71,18 +71,40 @@ TEST_CASE("truncated traces rejected") {
 }
 
 // Regression: the reader allocated the d x S matrix X before checking the samples' lengths, so
-// 1000 empty samples and 10^4 feature names (about 33 kB) made it allocate 10^7 rationals.
+// 1000 empty samples and 10^4 feature names (about 33 kB) made it allocate 10^7 rationals. The
+// largest instance within the limits, 10^6 values, is rejected the same way.
 TEST_CASE("short trace samples rejected before allocation") {
   nlohmann::json header = first_line_json(file_text(counterexample_folder + "/T1-global-attraction.jsonl"));
   nlohmann::json& instance = header["instance"];
-  instance["d"] = 10'000;
+  instance["d"] = 1'000;
   instance["S"] = 1'000;
   instance["features"] = nlohmann::json::array();
-  for (int i = 0; i < 10'000; ++i) instance["features"].push_back("");
+  for (int i = 0; i < 1'000; ++i) instance["features"].push_back("");
   instance["X"] = nlohmann::json::array();
   for (int s = 0; s < 1'000; ++s) instance["X"].push_back(nlohmann::json::array());
   const std::string message = input_error_message([&] { parse_trace(header.dump() + "\n", "short.jsonl"); });
-  CHECK(contains(message, "sample 1: expected a list of 10000 numbers"));
+  CHECK(contains(message, "sample 1: expected a list of 1000 numbers"));
+}
+
+// The reader applies the limits of `sgverify theorem1`, so it accepts no instance that no run writes.
+TEST_CASE("trace instance beyond theorem1 limits rejected") {
+  nlohmann::json header = first_line_json(file_text(counterexample_folder + "/T1-global-attraction.jsonl"));
+  for (const auto& [dim, samples] : {std::pair{1'001, 1}, std::pair{1'000, 1'001}, std::pair{1, 1'000'001}}) {
+    INFO("d = " << dim << ", S = " << samples);
+    header["instance"]["d"] = dim;
+    header["instance"]["S"] = samples;
+    const std::string message = input_error_message([&] { parse_trace(header.dump() + "\n", "large.jsonl"); });
+    CHECK(contains(message, "large.jsonl, header, instance"));
+    CHECK(contains(message, "exceed the Theorem 1 limits (d at most 1000, S at most 1000000, d·S at most 1000000)"));
+    CHECK(contains(message, "edited or damaged"));
+  }
+}
+
+TEST_CASE("trace arithmetic beyond theorem1 limits rejected") {
+  nlohmann::json header = first_line_json(file_text(counterexample_folder + "/T1-global-attraction.jsonl"));
+  header["parameters"]["arithmetic"] = "mpfr:300001";
+  const std::string message = input_error_message([&] { parse_trace(header.dump() + "\n", "wide.jsonl"); });
+  CHECK(contains(message, "wide.jsonl, header, parameters: arithmetic mpfr:300001 exceeds the Theorem 1 limit of 300000 bits"));
 }
 
 // Regression: the Corollary 1 reader allocated rows x cols rationals before checking the rows'

@@ -35,6 +35,26 @@ open(sys.argv[2], "w").write("".join(json.dumps(line) + "\n" for line in lines))
 PY
 }
 
+# resize FILE OUT D S: rewrites a Theorem 1 trace with a d x S instance of small integers and its
+# checksum, W0 = W* = 0 and every record's W of length d + 1.
+resize() {
+  edit "$1" "$2" "
+d, S = $3, $4
+def fnv(texts):
+    h = 0xcbf29ce484222325
+    for text in texts:
+        for byte in text.encode() + b'\\xff':
+            h = ((h ^ byte) * 0x100000001b3) % 2**64
+    return '%016x' % h
+instance = lines[0]['instance']
+instance.update(d=d, S=S, features=['x%d' % i for i in range(d)], y=[str(s % 3) for s in range(S)],
+                X=[[str((7 * i + 3 * s) % 5 - 2) for i in range(d)] for s in range(S)])
+instance['checksum'] = fnv([str(d), str(S)] + [v for sample in instance['X'] for v in sample] + instance['y'])
+lines[0]['parameters']['W0'] = lines[0]['W_star'] = ['0'] * (d + 1)
+for record in lines[1:]: record['W'] = ['0'] * (d + 1)
+"
+}
+
 "$sgverify" theorem1 --steps 3000 --out "$work/run" >/dev/null 2>&1 || fail "theorem1 --steps 3000 failed"
 trace=$work/run/trace.jsonl
 expect 0 "reproduced" trace replay "$trace"
@@ -108,6 +128,22 @@ edit "$fixed_point" "$work/rank.jsonl" 'lines[0]["spectrum"]["rank"] = "x"'
 expect 2 "spectrum: field 'rank' must be an integer" trace replay "$work/rank.jsonl"
 edit "$fixed_point" "$work/tolerance.jsonl" 'lines[0]["parameters"]["tolerances"]["omega"] = "1/0"'
 expect 2 "tolerances: invalid field 'omega' '1/0'" trace replay "$work/tolerance.jsonl"
+
+# trace show reads no more than the file: it builds neither the moments nor the spectral bounds,
+# which took 38 s for d = 1000 and aborted in GMP for d = 10^4.
+resize "$fixed_point" "$work/wide.jsonl" 1000 1
+timeout 10 "$sgverify" trace show "$work/wide.jsonl" >/dev/null 2>&1
+status=$?
+[ "$status" -eq 0 ] || fail "trace show of a d = 1000 instance exited $status (124: over 10 s), expected 0"
+
+# One set of instance limits for the writer and the reader: theorem1 rejects a CSV file or an
+# arithmetic that would write a trace that trace show rejects.
+python3 -c 'print(",".join("x%d" % i for i in range(1001)) + ",y"); print(",".join(["1"] * 1002))' >"$work/wide.csv"
+expect 2 "wide.csv: d = 1001 features and S = 1 samples exceed the Theorem 1 limits" theorem1 --data "$work/wide.csv" --out "$work/wide"
+expect 2 "arithmetic mpfr:300001 exceeds the Theorem 1 limit of 300000 bits" theorem1 --arith mpfr:300001 --out "$work/wide"
+expect 2 "needs more than 2^33 bits (1 GiB) of significands" theorem1 --arith mpfr:100000 --dim 100 --samples 1000 --out "$work/wide"
+resize "$fixed_point" "$work/wider.jsonl" 1001 1
+expect 2 "wider.jsonl, header, instance: d = 1001 features and S = 1 samples exceed the Theorem 1 limits" trace show "$work/wider.jsonl"
 
 # Replays print the seed of the run that wrote the trace, and the Theorem 2 seed is checked too.
 expect 0 "theorem1-counterexample trace, written with seed" trace replay "$fixed_point"

@@ -17,15 +17,25 @@ namespace sgverify {
 
 namespace {
 
-// Size limits of generated instances: the exact moments of 10^6 values take about a gigabyte.
-constexpr std::int64_t max_dim = 1'000;
-constexpr std::int64_t max_samples = 1'000'000;
-constexpr std::int64_t max_values = 1'000'000;
+// Size limits of synthetic instances: those of every Theorem 1 instance (models/theorem1.hpp).
+constexpr std::int64_t max_dim = max_theorem1_dim;
+constexpr std::int64_t max_samples = max_theorem1_samples;
+constexpr std::int64_t max_values = max_theorem1_values;
 constexpr std::int64_t max_steps = 1'000'000'000;
 
+// Reads --data or makes the synthetic family, and checks that its size and the arithmetic are
+// within the limits that the trace reader applies, so that the trace of the run can be replayed.
 Dataset load_dataset(const Theorem1Options& options) {
-  if (!options.data_file.empty()) return read_csv_dataset(options.data_file, CsvOptions{options.standardize, default_grid_bits});
-  return make_family_dataset(family_spec_from_options(options));
+  Dataset data;
+  if (options.data_file.empty()) {
+    data = make_family_dataset(family_spec_from_options(options));
+  } else {
+    data = read_csv_dataset(options.data_file, CsvOptions{options.standardize, default_grid_bits});
+    check_theorem1_size(data.dim(), data.samples(), options.data_file, "use a file with fewer feature columns or rows");
+  }
+  check_theorem1_precision(parse_arithmetic(options.arithmetic), data.dim(), data.samples(), "invalid --arith '" + options.arithmetic + "'",
+                           "use fewer bits or a smaller instance");
+  return data;
 }
 
 }  // namespace

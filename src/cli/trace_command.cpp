@@ -41,7 +41,7 @@ int replay_fixed_point(const LoadedTrace& trace) {
   const std::string claim = string_field(trace.header, "claim", where);
   const std::string recorded = string_field(trace.header, "verdict", where);
   const std::string level = string_field(trace.header, "level", where);
-  const Theorem1Problem& problem = *trace.problem;
+  const Theorem1Problem problem(trace.data);
   if (trace.config.steps > max_counterexample_steps) {
     throw InputError(fmt::format("trace records {} steps for a counterexample; a counterexample replays at most {}", trace.config.steps,
                                  max_counterexample_steps));
@@ -94,7 +94,7 @@ int replay_trajectory(const LoadedTrace& trace, double time_limit) {
                                    elapsed, k, last_k, time_limit));
     }
   };
-  const Theorem1Run run = run_theorem1(*trace.problem, trace.W_star, config);
+  const Theorem1Run run = run_theorem1(Theorem1Problem(trace.data), trace.W_star, config);
   std::cout << seed_line(trace);
   const std::size_t common = std::min(trace.steps.size(), run.trajectory.size());
   for (std::size_t i = 0; i < common; ++i) {
@@ -129,7 +129,7 @@ int replay_audit_step(const LoadedTrace& trace) {
   const std::string claim = string_field(trace.header, "claim", where);
   const proofs::ProofStep& step = proofs::find_theorem1_step(claim);
   proofs::AuditInstance instance;
-  instance.data = trace.problem->data;
+  instance.data = trace.data;
   instance.W = trace.config.start.W;
   instance.omega = trace.config.start.omega;
   instance.mu = trace.config.mu;
@@ -185,7 +185,7 @@ int run_trace_command(const TraceOptions& options) {
     return trace.kind == "theorem1-counterexample" ? replay_fixed_point(trace) : replay_trajectory(trace, options.time_limit);
   }
   // The whole text is built before any of it is printed, so a malformed field prints only its error.
-  const Dataset& data = trace.problem->data;
+  const Dataset& data = trace.data;
   const nlohmann::json& parameters = trace.header["parameters"];
   std::string text = fmt::format("{} trace, format version {}\n", trace.kind, trace_format_version);
   const std::string where = trace.name + ", header";

@@ -13,6 +13,9 @@ namespace sgverify {
 
 namespace {
 
+// The fix for a trace beyond the limits of every run: nothing in sgverify writes it.
+constexpr const char* written_by_no_run = "no sgverify run writes such a trace, so it was edited or damaged";
+
 template <class Result>
 Result rational_list(const nlohmann::json& list, std::size_t expected, const std::string& where) {
   if (!list.is_array() || list.size() != expected) {
@@ -32,9 +35,8 @@ Dataset dataset_from_json(const nlohmann::json& instance, const std::string& whe
   const std::int64_t dim = integer_field(instance, "d", where);
   const std::int64_t samples = integer_field(instance, "S", where);
   const std::int64_t grid = integer_field(instance, "grid_bits", where);
-  if (dim < 1 || samples < 1 || dim > 10'000 || samples > 10'000'000 || dim * samples > 10'000'000 || grid < 0 || grid > 64) {
-    throw InputError(fmt::format("{}: invalid instance size d = {}, S = {} or grid_bits = {}", where, dim, samples, grid));
-  }
+  check_theorem1_size(dim, samples, where, written_by_no_run);
+  if (grid < 0 || grid > 64) throw InputError(fmt::format("{}: invalid field 'grid_bits' {}: use 0 to 64", where, grid));
   data.grid_bits = static_cast<unsigned>(grid);
 
   data.target_name = string_field(instance, "target", where);
@@ -85,7 +87,7 @@ void check_string_list(const nlohmann::json& record, const char* name, std::size
 // input (exit 2) and a replay never runs further than the last recorded step.
 void check_trajectory_records(LoadedTrace& trace) {
   if (trace.steps.empty()) throw InputError(trace.name + ": the trajectory has no recorded steps; the file is truncated");
-  const auto weights = static_cast<std::size_t>(trace.problem->weight_count());
+  const auto weights = static_cast<std::size_t>(trace.data.dim() + 1);
   std::int64_t previous = -1;
   for (std::size_t i = 0; i < trace.steps.size(); ++i) {
     const nlohmann::json& record = trace.steps[i];
@@ -168,7 +170,7 @@ LoadedTrace parse_trace(std::istream& in, const std::string& name) {
   if (trace.kind != "theorem1-trajectory" && trace.kind != "theorem1-counterexample" && trace.kind != "theorem1-audit-counterexample") {
     throw InputError(where + ": unknown trace kind '" + trace.kind + "'");
   }
-  trace.problem = std::make_unique<Theorem1Problem>(dataset_from_json(field(trace.header, "instance", where), where + ", instance"));
+  trace.data = dataset_from_json(field(trace.header, "instance", where), where + ", instance");
 
   const nlohmann::json& parameters = field(trace.header, "parameters", where);
   const std::string parameters_where = where + ", parameters";
@@ -177,11 +179,12 @@ LoadedTrace parse_trace(std::istream& in, const std::string& name) {
   config.mu = parsed_field(parameters, "mu", parameters_where, parse_mu_schedule);
   config.nu = parsed_field(parameters, "nu", parameters_where, parse_nu_schedule);
   config.path = parsed_field(parameters, "path", parameters_where, parse_path);
+  check_theorem1_precision(config.arithmetic, trace.data.dim(), trace.data.samples(), parameters_where, written_by_no_run);
   config.steps = integer_field(parameters, "steps", parameters_where);
   if (config.steps < 0 || config.steps > 1'000'000'000) {
     throw InputError(fmt::format("{}: invalid field 'steps' {}: a run has 0 to 1000000000 steps", parameters_where, config.steps));
   }
-  const auto weights = static_cast<std::size_t>(trace.problem->weight_count());
+  const auto weights = static_cast<std::size_t>(trace.data.dim() + 1);
   config.start.W = rational_list<RowVector<Rational>>(field(parameters, "W0", parameters_where), weights, parameters_where + " W0");
   config.start.omega = rational_list<Vector<Rational>>(field(parameters, "omega0", parameters_where), 3, parameters_where + " omega0");
   const nlohmann::json& tolerances = field(parameters, "tolerances", parameters_where);

@@ -14,7 +14,9 @@ struct LoadedTrace {
   std::string kind;      // theorem1-trajectory, theorem1-counterexample or theorem1-audit-counterexample
   nlohmann::json header;
   std::vector<nlohmann::json> steps;
-  std::unique_ptr<Theorem1Problem> problem;
+  // The instance alone: a replay builds its Theorem1Problem (moments and spectral bounds, which
+  // cost O(d²S) and more) from it, and `trace show` needs none of that.
+  Dataset data;
   Theorem1Config config;
   TraceParameters parameters;
   RowVector<Rational> W_star;

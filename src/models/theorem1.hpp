@@ -63,6 +63,27 @@ NuSchedule parse_nu_schedule(const std::string& text);
 Start parse_start(const std::string& text);
 std::string to_string(Start start);
 
+// Size limits of a Theorem 1 instance, the same for `sgverify theorem1` (synthetic data and --data
+// files) and for the trace reader, so that every trace the suite writes can be read back. The
+// exact moments and the proved spectral bounds of d = 1000 features take about a minute.
+inline constexpr std::int64_t max_theorem1_dim = 1'000;
+inline constexpr std::int64_t max_theorem1_samples = 1'000'000;
+inline constexpr std::int64_t max_theorem1_values = 1'000'000;  // d·S
+// Precision limits of a Theorem 1 run. A trace writes W* of an mpfr run as an exact rational
+// with about 0.3 digits a bit, and readers accept at most 100 000 digits, so 300 000 bits leave
+// room for the exponent. The significands of the matrices that a run converts to its arithmetic,
+// about (d + 1)(S + d + 1) values (twice that for intervals), may take at most 2^33 bits (1 GiB).
+inline constexpr unsigned max_theorem1_bits = 300'000;
+inline constexpr double max_theorem1_significand_bits = 8'589'934'592.0;
+
+// Throws InputError "WHERE: ..., FIX" when d, S or d·S is out of the limits above.
+void check_theorem1_size(std::int64_t dim, std::int64_t samples, const std::string& where, const std::string& fix);
+
+// Throws InputError "WHERE: ..., FIX" when `arithmetic` needs more than the precision limits
+// above on a d × S instance.
+void check_theorem1_precision(const ArithmeticSpec& arithmetic, std::int64_t dim, std::int64_t samples, const std::string& where,
+                              const std::string& fix);
+
 // The data of one Theorem 1 instance in exact rationals, with its moments.
 struct Theorem1Problem {
   Dataset data;

@@ -6,6 +6,7 @@
 #include "numeric/rational.hpp"
 
 #include <Eigen/LU>
+#include <fmt/format.h>
 #include <utility>
 
 namespace sgverify {
@@ -86,6 +87,28 @@ std::string to_string(Theorem1Path path) { return path == Theorem1Path::moments 
 Theorem1Path default_path(const ArithmeticSpec& arithmetic) {
   const bool hardware_float = arithmetic.kind == ArithmeticKind::double_precision || arithmetic.kind == ArithmeticKind::long_double;
   return hardware_float ? Theorem1Path::samples : Theorem1Path::moments;
+}
+
+void check_theorem1_size(std::int64_t dim, std::int64_t samples, const std::string& where, const std::string& fix) {
+  if (dim < 1 || samples < 1) throw InputError(fmt::format("{}: invalid size d = {}, S = {}: a Theorem 1 instance has at least one feature and one sample; {}", where, dim, samples, fix));
+  if (dim > max_theorem1_dim || samples > max_theorem1_samples || dim * samples > max_theorem1_values) {
+    throw InputError(fmt::format("{}: d = {} features and S = {} samples exceed the Theorem 1 limits (d at most {}, S at most {}, d·S at most {}); {}",
+                                 where, dim, samples, max_theorem1_dim, max_theorem1_samples, max_theorem1_values, fix));
+  }
+}
+
+void check_theorem1_precision(const ArithmeticSpec& arithmetic, std::int64_t dim, std::int64_t samples, const std::string& where,
+                              const std::string& fix) {
+  if (arithmetic.bits == 0) return;
+  if (arithmetic.bits > max_theorem1_bits) {
+    throw InputError(fmt::format("{}: arithmetic {} exceeds the Theorem 1 limit of {} bits; {}", where, arithmetic.name(), max_theorem1_bits, fix));
+  }
+  const double values = static_cast<double>(dim + 1) * static_cast<double>(samples + dim + 1);
+  const double copies = arithmetic.kind == ArithmeticKind::interval ? 2.0 : 1.0;
+  if (copies * values * arithmetic.bits > max_theorem1_significand_bits) {
+    throw InputError(fmt::format("{}: arithmetic {} on d = {}, S = {} needs more than 2^33 bits (1 GiB) of significands; {}", where,
+                                 arithmetic.name(), dim, samples, fix));
+  }
 }
 
 Theorem1Problem::Theorem1Problem(Dataset dataset) : data(std::move(dataset)) {
