@@ -101,18 +101,21 @@ Corollary1Verdict check_linear_sg_fit(const Matrix<Rational>& H, const Matrix<Ra
   return verdict;
 }
 
-Corollary1Verdict check_linear_sg_exact(const Corollary1Instance& instance) {
+Corollary1Verdict check_linear_sg_exact(const Corollary1Instance& instance, const CheckProgress& progress) {
   const BackpropResult<Rational> backprop = backpropagate_samples<Rational>(instance.problem, instance.architecture, instance.state);
+  if (progress) progress(1);
   const DeepLinearState<Rational> exact = with_exact_sg(instance.state, instance.architecture);
   return check_linear_sg_fit(backprop.hidden, instance.problem.Y, backprop.hidden_gradient, exact.C, exact.D);
 }
 
-GateFacts compute_gate_facts(const Corollary1Instance& instance, GateSchedule schedule) {
+GateFacts compute_gate_facts(const Corollary1Instance& instance, GateSchedule schedule, const CheckProgress& progress) {
   const DeepLinearConfig config = exact_config(instance, schedule);
   const DeepLinearQuantities<Rational> quantities =
       compute_deep_linear_quantities<Rational>(instance.problem.moments, instance.architecture, instance.state, true);
+  if (progress) progress(1);
   Matrix<Rational> direction;
   const GateDecision<Rational> gate = decide_gate<Rational>(instance.problem.moments, config, quantities, direction);
+  if (progress) progress(2);
   const DeepLinearState<Rational> next = deep_linear_step<Rational>(config, instance.state, quantities, gate);
   GateFacts facts;
   facts.e_squared = quantities.e_squared;
@@ -145,8 +148,18 @@ Corollary1Verdict check_gate_facts(const GateFacts& facts, GateSchedule schedule
   return verdict;
 }
 
-Corollary1Verdict check_gate_iff(const Corollary1Instance& instance, GateSchedule schedule) {
-  return check_gate_facts(compute_gate_facts(instance, schedule), schedule);
+Corollary1Verdict check_gate_iff(const Corollary1Instance& instance, GateSchedule schedule, const CheckProgress& progress) {
+  return check_gate_facts(compute_gate_facts(instance, schedule, progress), schedule);
+}
+
+double exact_check_work(const DeepLinearArchitecture& architecture, std::int64_t samples) {
+  const auto& widths = architecture.widths;
+  const double matrices = static_cast<double>(widths.size()) - 1;
+  const double w = static_cast<double>(*std::max_element(widths.begin(), widths.end()));
+  const double m = static_cast<double>(architecture.input_dim() + architecture.output_dim() + 1);
+  const double k = static_cast<double>(widths[static_cast<std::size_t>(architecture.sg_layer)] + architecture.output_dim() + 1);
+  const double S = static_cast<double>(samples);
+  return matrices * w * w * (m + S) + m * m * S + k * k * k;
 }
 
 ClaimResult decide_convergence(const DeepLinearRun& run, const DeepLinearRun* baseline) {

@@ -47,8 +47,13 @@ struct Corollary1Verdict {
 Corollary1Verdict check_linear_sg_fit(const Matrix<Rational>& H, const Matrix<Rational>& Y, const Matrix<Rational>& G,
                                       const Matrix<Rational>& closed_form_C, const Matrix<Rational>& closed_form_D);
 
+// Called between the steps of a long exact check with the number of steps done, so that a caller
+// can report progress or stop the check by throwing.
+using CheckProgress = std::function<void(int steps_done)>;
+
 // The same on an instance: H and G = ∂L/∂h_j come from exact per-sample backpropagation.
-Corollary1Verdict check_linear_sg_exact(const Corollary1Instance& instance);
+// Calls `progress` after the backpropagation (step 1).
+Corollary1Verdict check_linear_sg_exact(const Corollary1Instance& instance, const CheckProgress& progress = {});
 
 // The exact facts of one step that C1.gate-iff compares: the gate inequality with the
 // Frobenius norm K = ‖∂h_j/∂θ_{<h}‖_F, and whether W_1..W_j changed in the library's exact step.
@@ -57,12 +62,26 @@ struct GateFacts {
   std::vector<Matrix<Rational>> lower_before, lower_after;
 };
 
-GateFacts compute_gate_facts(const Corollary1Instance& instance, GateSchedule schedule);
+// Calls `progress` after the step's quantities (step 1) and after the gate decision (step 2).
+GateFacts compute_gate_facts(const Corollary1Instance& instance, GateSchedule schedule, const CheckProgress& progress = {});
 
 // Confirmed when (9‖e‖²K² < ‖g‖²) equals (some entry of W_1..W_j changed), decided exactly.
 Corollary1Verdict check_gate_facts(const GateFacts& facts, GateSchedule schedule);
 
-Corollary1Verdict check_gate_iff(const Corollary1Instance& instance, GateSchedule schedule);
+Corollary1Verdict check_gate_iff(const Corollary1Instance& instance, GateSchedule schedule, const CheckProgress& progress = {});
+
+// Estimates the exact multiplications that building the data moments and checking one C1 claim
+// take, up to a small factor, for N weight matrices, the largest width w, m = d_0 + d_N + 1 and
+// k = d_j + d_N + 1:
+//     N·w²·(m + S) + m²·S + k³
+// (the products along the layers and the per-sample backpropagation, the moments, and the
+// normal equations of the fit). Bit lengths grow along the layers, so the time per unit varies.
+double exact_check_work(const DeepLinearArchitecture& architecture, std::int64_t samples);
+
+// The largest exact_check_work that `sgverify corollary1` runs and a trace replay accepts. With
+// entries on the grid 2^-16, widths 512-1-512 (about 7·10^8) took 98 s to replay on a 2-core AMD
+// EPYC machine, and widths 1024-1-1024 (about 5·10^9) more than 5 minutes.
+inline constexpr double max_exact_check_work = 1e9;
 
 // Tolerance of the finite-horizon decision of C1.convergence: the final ‖∇_θ L‖ must be at
 // most this times max(1, ‖∇_θ L‖ at step 0).

@@ -491,7 +491,7 @@ Vector<Rational> apply_shift(const Vector<Rational>& weights, const Vector<Ratio
 }
 
 CheckVerdict check_shift_bounded_below(const Vector<Rational>& weights, const Vector<Rational>& x0, std::int64_t steps,
-                                       const Rational& lower_bound_squared) {
+                                       const Rational& lower_bound_squared, const std::function<void(std::int64_t)>& progress) {
   CheckVerdict result;
   const Eigen::Index dim = weights.size();
   assert(x0.size() + steps < dim);
@@ -507,6 +507,7 @@ CheckVerdict check_shift_bounded_below(const Vector<Rational>& weights, const Ve
     x = next;
     lowest = std::min(lowest, Rational(x.squaredNorm() / measure0));
     result.norms.push_back(std::sqrt(to_double(x.squaredNorm() / measure0)));
+    if (progress) progress(n);
   }
   result.margin = to_double((lowest - lower_bound_squared) / lower_bound_squared);
   if (lowest >= lower_bound_squared) {
@@ -621,7 +622,11 @@ bool jump_at_unit_sphere(NormKind norm, const Vector<Rational>& x0, std::string&
 
 }  // namespace
 
-ConstructionCheck check_construction(const std::string& name, NormKind norm, const Vector<Rational>& x0, std::int64_t steps) {
+void check_construction_input(const std::string& name, NormKind norm, const Vector<Rational>& x0, std::int64_t steps) {
+  const std::vector<std::string> names{"zero-point", "jump-at-unit-sphere", "isometry", "weighted-shift", "inverse-norm"};
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    throw InputError("unknown Theorem 2 construction '" + name + "': use zero-point, jump-at-unit-sphere, isometry, weighted-shift or inverse-norm");
+  }
   // The constructions use horizons up to 2000; the exact weighted shift costs about steps^2, so
   // 5000 steps take some 10 s and the limit keeps a replay of an edited trace that short.
   if (steps < 1 || steps > 5'000) throw InputError(fmt::format("invalid horizon {} for construction {}: use 1 to 5000", steps, name));
@@ -629,6 +634,28 @@ ConstructionCheck check_construction(const std::string& name, NormKind norm, con
   if (norm == NormKind::pair && x0.size() % 2 != 0) throw InputError("construction " + name + ": the pair norm needs an even dimension");
   // Every construction but zero-point measures the orbit against ‖x₀‖, and 0 is a fixed point of each.
   if (name != "zero-point" && x0.isZero()) throw InputError("construction " + name + ": the start x0 is 0; use a nonzero start");
+  if (name == "jump-at-unit-sphere") {
+    if (norm == NormKind::l2) throw InputError("construction jump-at-unit-sphere: use l1, linf or pair (the l2 norm is not rational)");
+    if (!(norm_measure(x0, norm) > 1)) throw InputError("construction jump-at-unit-sphere: the start must have norm above 1");
+  }
+  if (name == "weighted-shift" && norm != NormKind::l2) throw InputError("construction weighted-shift: use l2");
+  if (name == "inverse-norm" && norm == NormKind::l2) {
+    throw InputError("construction inverse-norm: use l1, linf or pair (the l2 norm is not rational)");
+  }
+}
+
+ConstructionCheck check_construction(const std::string& name, NormKind norm, const Vector<Rational>& x0, std::int64_t steps,
+                                     const std::function<void(std::int64_t)>& progress) {
+  check_construction_input(name, norm, x0, steps);
+  // The orbit's map, calling `progress` after each application: each checker applies it once a step.
+  const auto counted = [&progress](RationalMap f) -> RationalMap {
+    if (!progress) return f;
+    return [f = std::move(f), &progress, n = std::int64_t{0}](const Vector<Rational>& x) mutable {
+      Vector<Rational> image = f(x);
+      progress(++n);
+      return image;
+    };
+  };
   if (name == "zero-point") {
     Random random(1);
     std::vector<Vector<Rational>> samples{x0};
@@ -636,9 +663,7 @@ ConstructionCheck check_construction(const std::string& name, NormKind norm, con
     return {"T2.hypothesis-at-zero", check_hypothesis_at_zero(inverse_norm_map(NormKind::l1), norm, samples, x0.size())};
   }
   if (name == "jump-at-unit-sphere") {
-    if (norm == NormKind::l2) throw InputError("construction jump-at-unit-sphere: use l1, linf or pair (the l2 norm is not rational)");
-    if (!(norm_measure(x0, norm) > 1)) throw InputError("construction jump-at-unit-sphere: the start must have norm above 1");
-    CheckVerdict verdict = check_stays_away({discontinuous_map(norm), x0, norm, steps}, Rational(1));
+    CheckVerdict verdict = check_stays_away({counted(discontinuous_map(norm)), x0, norm, steps}, Rational(1));
     std::string jump;
     if (!jump_at_unit_sphere(norm, x0, jump)) {
       verdict.verdict = Verdict::refuted;
@@ -647,13 +672,12 @@ ConstructionCheck check_construction(const std::string& name, NormKind norm, con
     verdict.detail += jump;
     return {"T2.needs-continuity", verdict};
   }
-  if (name == "isometry") return {"T2.needs-strictness", check_norm_preserved({isometry_map(norm), x0, norm, steps})};
+  if (name == "isometry") return {"T2.needs-strictness", check_norm_preserved({counted(isometry_map(norm)), x0, norm, steps})};
   if (name == "weighted-shift") {
-    if (norm != NormKind::l2) throw InputError("construction weighted-shift: use l2");
     const Vector<Rational> weights = shift_weights(x0.size() + steps + 1);
     // Every partial product of weights is at least the full product (n+2)/(2(n+1)) > ½, so
     // ‖fⁿ(x)‖² ≥ ‖x‖²/4 for every x.
-    CheckVerdict verdict = check_shift_bounded_below(weights, x0, steps, Rational(1, 4));
+    CheckVerdict verdict = check_shift_bounded_below(weights, x0, steps, Rational(1, 4), progress);
     Rational product = 1;
     for (std::int64_t i = 1; i <= steps; ++i) product *= shift_weight(i);
     if (product != Rational(steps + 2, 2 * (steps + 1))) {
@@ -664,11 +688,7 @@ ConstructionCheck check_construction(const std::string& name, NormKind norm, con
     }
     return {"T2.needs-finite-dimension", verdict};
   }
-  if (name == "inverse-norm") {
-    if (norm == NormKind::l2) throw InputError("construction inverse-norm: use l1, linf or pair (the l2 norm is not rational)");
-    return {"T2.no-uniform-rate", check_slower_than_geometric({inverse_norm_map(norm), x0, norm, steps}, geometric_rates(), true)};
-  }
-  throw InputError("unknown Theorem 2 construction '" + name + "': use zero-point, jump-at-unit-sphere, isometry, weighted-shift or inverse-norm");
+  return {"T2.no-uniform-rate", check_slower_than_geometric({counted(inverse_norm_map(norm)), x0, norm, steps}, geometric_rates(), true)};
 }
 
 std::vector<ConstructionSpec> theorem2_constructions() {

@@ -166,8 +166,9 @@ Vector<Rational> apply_shift(const Vector<Rational>& weights, const Vector<Ratio
 // steps on a truncation long enough to hold the whole orbit and checks exactly that every
 // step decreases the norm and ‖fⁿ(x₀)‖² ≥ lower_bound_squared·‖x₀‖². `weights` has the weights
 // of the truncation (dimension x0.size() + steps + 1 after padding).
+// Calls `progress` with n after step n.
 CheckVerdict check_shift_bounded_below(const Vector<Rational>& weights, const Vector<Rational>& x0, std::int64_t steps,
-                                       const Rational& lower_bound_squared);
+                                       const Rational& lower_bound_squared, const std::function<void(std::int64_t)>& progress = {});
 
 // The first `count` shift weights.
 Vector<Rational> shift_weights(Eigen::Index count);
@@ -196,12 +197,19 @@ struct Theorem2Outcome {
 Theorem2Outcome run_theorem2_claims(std::uint64_t seed, std::int64_t instances);
 
 // A construction that a trace names, rebuilt from its parameters and checked again. Returns the
-// claim id it backs and the verdict of its checker. Throws InputError for unknown names.
+// claim id it backs and the verdict of its checker. Throws InputError for unknown names and the
+// parameters that check_construction_input rejects. Calls `progress` with n after each step n
+// of the orbit, so that a caller can stop a long check by throwing.
 struct ConstructionCheck {
   std::string claim;
   CheckVerdict verdict;
 };
-ConstructionCheck check_construction(const std::string& name, NormKind norm, const Vector<Rational>& x0, std::int64_t steps);
+ConstructionCheck check_construction(const std::string& name, NormKind norm, const Vector<Rational>& x0, std::int64_t steps,
+                                     const std::function<void(std::int64_t)>& progress = {});
+
+// Throws InputError unless the construction exists and accepts the norm, the start and the horizon
+// (1 to 5000 steps). It costs no orbit step.
+void check_construction_input(const std::string& name, NormKind norm, const Vector<Rational>& x0, std::int64_t steps);
 
 // The constructions written as traces: name, norm, start and horizon.
 struct ConstructionSpec {

@@ -183,6 +183,15 @@ Corollary1Execution execute_corollary1(const Corollary1Options& options, const O
   }
   config.architecture.sg_layer = options.sg_layer == 0 ? default_sg_layer : static_cast<int>(options.sg_layer);
   check_architecture(config.architecture);
+  // The exact checks of the claims run after the training run, so their size is checked first.
+  const double work = proofs::exact_check_work(config.architecture, options.samples);
+  if (work > proofs::max_exact_check_work) {
+    throw InputError(fmt::format("invalid sizes --depth {} --width {} --input-dim {} --output-dim {} --samples {}: the exact checks ({}, S = {}) "
+                                 "need about {:.1e} multiplications, more than the {:.0e} that sgverify runs; use smaller widths or fewer "
+                                 "samples",
+                                 options.depth, options.width, options.input_dim, options.output_dim, options.samples,
+                                 config.architecture.describe(), options.samples, work, proofs::max_exact_check_work));
+  }
   const std::optional<Rational> eps = options.eps == "auto" ? std::nullopt : std::optional(parse_rate(options.eps, "--eps"));
   const std::optional<Rational> nu = options.nu == "auto" ? std::nullopt : std::optional(parse_rate(options.nu, "--nu"));
   config.steps = options.steps;

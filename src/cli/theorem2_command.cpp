@@ -6,6 +6,7 @@
 #include "io/atomic_file.hpp"
 #include "io/input_error.hpp"
 #include "io/json_fields.hpp"
+#include "io/replay_time_limit.hpp"
 #include "io/trace.hpp"
 #include "numeric/rational.hpp"
 #include "proofs/proposition2.hpp"
@@ -288,34 +289,97 @@ bool is_theorem2_trace(const std::filesystem::path& path) {
   return trace_kind(path) == theorem2_trace_kind;
 }
 
+namespace {
+
+// The largest start and the longest numerator or denominator of a start entry that a Theorem 2
+// trace may hold. sgverify writes starts of at most 4 entries of one digit, and with 16 entries of
+// 20 digits the slowest construction (isometry under l2, 5000 steps) replays in seconds.
+constexpr std::size_t max_trace_start_entries = 16;
+constexpr std::size_t max_trace_start_digits = 20;
+
+std::size_t decimal_digits(const boost::multiprecision::mpz_int& value) { return boost::multiprecision::mpz_int(abs(value)).str().size(); }
+
+Vector<Rational> start_from_json(const nlohmann::json& construction, const std::string& where) {
+  const nlohmann::json& list = field(construction, "x0", where);
+  if (!list.is_array() || list.empty() || list.size() > max_trace_start_entries) {
+    throw InputError(fmt::format("{}: construction field 'x0' must list 1 to {} numbers as strings", where, max_trace_start_entries));
+  }
+  Vector<Rational> x0(static_cast<Eigen::Index>(list.size()));
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (!list[i].is_string()) throw InputError(fmt::format("{}: x0 entry {} must be a string such as \"3/8\"", where, i + 1));
+    const std::string text = list[i].get<std::string>();
+    const Rational value = parse_rational(text, fmt::format("{} x0 entry {}", where, i + 1));
+    if (decimal_digits(numerator(value)) > max_trace_start_digits || decimal_digits(denominator(value)) > max_trace_start_digits) {
+      throw InputError(fmt::format("{}: construction field 'x0' entry {} '{}' has more than {} digits in its numerator or denominator, more "
+                                   "than any trace sgverify writes; the trace was edited or damaged",
+                                   where, i + 1, shortened(text), max_trace_start_digits));
+    }
+    x0(static_cast<Eigen::Index>(i)) = value;
+  }
+  return x0;
+}
+
+// Reads the records after the header and returns them as table rows. The writer records n = 0,
+// s, 2s, ... up to the horizon with s = max(1, (steps + 1)/200), and no record for zero-point,
+// whose check follows no orbit. Any other sequence is a damaged file: a record out of order or
+// duplicated, a missing record, or a file cut at a line boundary.
+std::string read_orbit_records(const std::string& file, const std::string& name, std::int64_t steps) {
+  const std::int64_t stride = std::max<std::int64_t>(1, (steps + 1) / 200);
+  const std::int64_t last = name == "zero-point" ? -1 : steps / stride * stride;
+  std::string rows;
+  std::ifstream in(file, std::ios::binary);
+  std::string line;
+  std::getline(in, line);  // the header, read before
+  std::size_t values_left = max_trace_values;
+  std::int64_t expected = 0;
+  int line_number = 2;
+  for (; std::getline(in, line); ++line_number) {
+    if (line.empty()) continue;
+    const std::string where = fmt::format("{}, line {}", file, line_number);
+    const nlohmann::json record = parse_trace_line(line, values_left, where);
+    if (!record.is_object()) throw InputError(where + ": not a JSON object; the trace is malformed or truncated");
+    const std::int64_t n = integer_field(record, "n", where);
+    if (last < 0) throw InputError(where + ": a zero-point trace has no records, because its check follows no orbit; the file is damaged");
+    if (expected > last) throw InputError(fmt::format("{}: record n = {} after the last record n = {}; the file is damaged", where, n, last));
+    if (n != expected) {
+      throw InputError(fmt::format("{}: record n = {} where n = {} belongs; records run n = 0, {}, {}, ... to {} in order, each once, so "
+                                   "the file is damaged",
+                                   where, n, expected, stride, 2 * stride, last));
+    }
+    const nlohmann::json& norm = field(record, "norm", where);
+    if (!norm.is_number() || norm.get<double>() < 0) throw InputError(where + ": field 'norm' must be a number of at least 0");
+    rows += fmt::format("{:>9}  {:>24.17g}\n", n, norm.get<double>());
+    expected += stride;
+  }
+  if (expected <= last) {
+    throw InputError(fmt::format("{}, line {}: the file ends before record n = {}; records run n = 0, {}, ... to {}, so it is truncated",
+                                 file, line_number, expected, stride, last));
+  }
+  return rows;
+}
+
+}  // namespace
+
 int run_theorem2_trace(const TraceOptions& options) {
   const nlohmann::json header = read_trace_header(options.file);
   const std::string where = options.file + ", header";
   check_trace_format(header, where);
-  if (!header.contains("construction") || !header["construction"].is_object()) throw InputError(where + ": missing field 'construction'");
-  const nlohmann::json& construction = header["construction"];
-  for (const char* field : {"name", "norm"})
-    if (!construction.contains(field) || !construction[field].is_string()) throw InputError(where + ": construction field '" + field + "' must be a string");
-  if (!construction.contains("steps") || !construction["steps"].is_number_integer()) throw InputError(where + ": construction field 'steps' must be an integer");
-  if (!construction.contains("x0") || !construction["x0"].is_array() || construction["x0"].empty() || construction["x0"].size() > 64) {
-    throw InputError(where + ": construction field 'x0' must list 1 to 64 numbers as strings");
-  }
-  Vector<Rational> x0(static_cast<Eigen::Index>(construction["x0"].size()));
-  for (std::size_t i = 0; i < construction["x0"].size(); ++i) {
-    if (!construction["x0"][i].is_string()) throw InputError(fmt::format("{}: x0 entry {} must be a string such as \"3/8\"", where, i + 1));
-    x0(static_cast<Eigen::Index>(i)) = parse_rational(construction["x0"][i].get<std::string>(), fmt::format("{} x0 entry {}", where, i + 1));
-  }
-  const std::string name = construction["name"].get<std::string>();
-  const proofs::NormKind norm = proofs::parse_norm_kind(construction["norm"].get<std::string>());
-  const std::int64_t steps = construction["steps"].get<std::int64_t>();
+  const nlohmann::json& construction = field(header, "construction", where);
+  if (!construction.is_object()) throw InputError(where + ": field 'construction' must be an object");
+  const std::string name = string_field(construction, "name", where + ", construction");
+  const proofs::NormKind norm = proofs::parse_norm_kind(string_field(construction, "norm", where + ", construction"));
+  const std::int64_t steps = integer_field(construction, "steps", where + ", construction");
+  const Vector<Rational> x0 = start_from_json(construction, where);
+  proofs::check_construction_input(name, norm, x0, steps);
   const std::string recorded_claim = string_field(header, "claim", where);
   const std::string recorded = string_field(header, "verdict", where);
   const std::string recorded_level = string_field(header, "level", where);
+  const std::string detail = string_field(header, "detail", where);
   // The seed of the run that wrote the trace. The constructions themselves use no randomness.
   const std::uint64_t seed = unsigned_field(header, "seed", where);
-  // Replays rebuild the construction before printing, so an invalid trace prints only the error.
-  std::optional<proofs::ConstructionCheck> check;
-  if (options.action == "replay") check = proofs::check_construction(name, norm, x0, steps);
+  // Every record is read, for show and replay alike, before anything is printed, so a malformed or
+  // cut record prints only its error.
+  const std::string records = read_orbit_records(options.file, name, steps);
 
   std::string text = fmt::format("{} trace, format version {}, written with seed {}\nclaim {}: recorded verdict {} ({})\n", theorem2_trace_kind,
                                  trace_format_version, seed, recorded_claim, recorded, recorded_level);
@@ -324,29 +388,18 @@ int run_theorem2_trace(const TraceOptions& options) {
     for (Eigen::Index i = 0; i < x0.size(); ++i) start += (i == 0 ? "" : ", ") + rational_to_string(x0(i));
     return start;
   }(), steps);
-  // Every record is read, for show and replay alike, before anything is printed, so a malformed or
-  // cut record prints only its error.
-  std::string records;
-  std::ifstream in(options.file);
-  std::string line;
-  std::getline(in, line);  // the header, read above
-  std::size_t values_left = max_trace_values;
-  for (int line_number = 2; std::getline(in, line); ++line_number) {
-    if (line.empty()) continue;
-    const std::string step_where = fmt::format("{}, line {}", options.file, line_number);
-    const nlohmann::json step = parse_trace_line(line, values_left, step_where);
-    if (!step.is_object()) throw InputError(step_where + ": not a JSON object; the trace is malformed or truncated");
-    records += fmt::format("{:>9}  {:>24.17g}\n", optional_integer_field(step, "n", -1, step_where), optional_number_field(step, "norm", 0.0, step_where));
-  }
   if (options.action != "replay") {
-    std::cout << text << optional_string_field(header, "detail", "", where) << "\n" << records;
+    std::cout << text << detail << "\n" << records;
     return exit_success;
   }
+  // The replay rebuilds the construction before printing, so a trace that runs out of time prints only the error.
+  const ReplayTimeLimit limit(options.file, options.time_limit);
+  const proofs::ConstructionCheck check = proofs::check_construction(name, norm, x0, steps, [&limit, steps](std::int64_t n) { limit.check(n, steps); });
   std::cout << text;
-  std::cout << fmt::format("replayed claim {}: {} ({}): {}\n", check->claim, to_string(check->verdict.verdict), to_string(check->verdict.evidence),
-                           check->verdict.detail);
-  const bool reproduced = check->claim == recorded_claim && to_string(check->verdict.verdict) == recorded &&
-                          to_string(check->verdict.evidence) == recorded_level && check->verdict.applicable;
+  std::cout << fmt::format("replayed claim {}: {} ({}): {}\n", check.claim, to_string(check.verdict.verdict), to_string(check.verdict.evidence),
+                           check.verdict.detail);
+  const bool reproduced = check.claim == recorded_claim && to_string(check.verdict.verdict) == recorded &&
+                          to_string(check.verdict.evidence) == recorded_level && check.verdict.applicable;
   std::cout << (reproduced ? "reproduced: the recorded verdict " + recorded + " follows from this trace\n"
                            : "NOT reproduced: the trace records " + recorded_claim + " " + recorded + "\n");
   return reproduced ? exit_success : exit_failure;

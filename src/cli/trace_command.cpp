@@ -177,7 +177,9 @@ void add_trace_options(CLI::App& command, TraceOptions& options) {
 }
 
 int run_trace_command(const TraceOptions& options) {
-  if (is_corollary1_trace(options.file)) return options.action == "replay" ? replay_corollary1_trace(options.file) : show_corollary1_trace(options.file);
+  if (is_corollary1_trace(options.file)) {
+    return options.action == "replay" ? replay_corollary1_trace(options.file, options.time_limit) : show_corollary1_trace(options.file);
+  }
   if (is_theorem2_trace(options.file)) return run_theorem2_trace(options);
   const LoadedTrace trace = read_trace(options.file);
   if (options.action == "replay") {

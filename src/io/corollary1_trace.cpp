@@ -1,13 +1,16 @@
 #include "io/corollary1_trace.hpp"
 
+#include "data/checksum.hpp"
 #include "io/input_error.hpp"
 #include "io/json_fields.hpp"
+#include "io/replay_time_limit.hpp"
 #include "io/trace.hpp"
 #include "numeric/rational.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <fstream>
 #include <iostream>
 
 namespace sgverify {
@@ -57,6 +60,145 @@ Matrix<Rational> matrix_from_json(const nlohmann::json& json, const std::string&
   return matrix;
 }
 
+// A rate field: a positive rational, as `sgverify corollary1` requires of --eps and --nu.
+Rational rate_field(const nlohmann::json& header, const char* name, const std::string& where) {
+  const std::string text = string_field(header, name, where);
+  Rational value;
+  try {
+    value = parse_rational(text, name);
+  } catch (const InputError& error) {
+    // "invalid eps 'x': why" becomes "WHERE: invalid field 'eps' 'x': why".
+    const std::string message = error.what();
+    const std::size_t quote = message.find('\'');
+    throw InputError(fmt::format("{}: invalid field '{}' {}", where, name, quote == std::string::npos ? message : message.substr(quote)));
+  }
+  if (value <= 0) {
+    throw InputError(fmt::format("{}: invalid field '{}' '{}': a rate must be positive, as sgverify corollary1 --{} requires; the trace was "
+                                 "edited or damaged",
+                                 where, name, shortened(text), name));
+  }
+  return value;
+}
+
+// The checksum of DeepLinearProblem::checksum, computed without the data moments, which cost
+// (d_0 + d_N + 1)²·S multiplications.
+std::string data_checksum(const Matrix<Rational>& X, const Matrix<Rational>& Y) {
+  TextChecksum checksum;
+  for (const Eigen::Index size : {X.rows(), Y.rows(), X.cols()}) checksum.feed(std::to_string(size));
+  for (Eigen::Index i = 0; i < X.size(); ++i) checksum.feed(rational_to_string(X.data()[i]));
+  for (Eigen::Index i = 0; i < Y.size(); ++i) checksum.feed(rational_to_string(Y.data()[i]));
+  return checksum.hex();
+}
+
+// Everything a Corollary 1 trace holds, checked. The data moments are left to the replay, because
+// they are the one costly part of building the instance.
+struct LoadedCorollary1Trace {
+  std::string claim, recorded, recorded_level, detail, source, origin;
+  DeepLinearArchitecture architecture;
+  DeepLinearState<Rational> state;
+  Matrix<Rational> X, Y;
+  Rational eps, nu;
+};
+
+DeepLinearArchitecture architecture_from_json(const nlohmann::json& header, const std::string& where) {
+  DeepLinearArchitecture architecture;
+  const nlohmann::json& widths = field(header, "widths", where);
+  // 1002 widths is the deepest network that `sgverify corollary1 --depth 1000` builds.
+  if (!widths.is_array() || widths.size() > 1002) throw InputError(where + ": 'widths' must be a list of 3 to 1002 integers");
+  for (const nlohmann::json& width : widths) {
+    if (!width.is_number_integer() || width.get<std::int64_t>() < 1 || width.get<std::int64_t>() > max_trace_width) {
+      throw InputError(fmt::format("{}: invalid field 'widths' {}: use integers from 1 to {}", where, shortened(widths.dump()), max_trace_width));
+    }
+    architecture.widths.push_back(width.get<Eigen::Index>());
+  }
+  const std::int64_t sg_layer = integer_field(header, "sg_layer", where);
+  // Range-checked here, because a larger value would wrap in the int that check_architecture reads.
+  if (sg_layer < 1 || sg_layer > static_cast<std::int64_t>(architecture.widths.size())) {
+    throw InputError(fmt::format("{}: invalid sg_layer {}: use 1 to {}", where, sg_layer, architecture.widths.size()));
+  }
+  architecture.sg_layer = static_cast<int>(sg_layer);
+  check_architecture(architecture);
+  return architecture;
+}
+
+// Rejects a trace whose exact check is larger than any that `sgverify corollary1` runs, before its
+// matrices are read.
+void check_work(const DeepLinearArchitecture& architecture, const nlohmann::json& header, const std::string& where) {
+  const nlohmann::json& X = field(header, "X", where);
+  const std::int64_t samples = integer_field(X, "cols", where + " X");
+  if (samples < 1 || samples > max_trace_samples) throw InputError(fmt::format("{} X: invalid field 'cols' {}: use 1 to {}", where, samples, max_trace_samples));
+  const double work = proofs::exact_check_work(architecture, samples);
+  if (work > proofs::max_exact_check_work) {
+    throw InputError(fmt::format("{}: the fields 'widths' and 'X' ({}, S = {}) ask for an exact check of about {:.1e} multiplications, "
+                                 "more than the {:.0e} of any trace sgverify corollary1 writes; the trace was edited or damaged",
+                                 where, architecture.describe(), samples, work, proofs::max_exact_check_work));
+  }
+}
+
+// Checks that the file has no line after the header but empty ones: a Corollary 1 trace has no
+// records, so a further line is a duplicated header or another file's content.
+void check_no_records(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  std::getline(in, line);
+  for (int line_number = 2; std::getline(in, line); ++line_number) {
+    if (line.empty()) continue;
+    throw InputError(fmt::format("{}, line {}: a {} trace is its header line alone, with no records; the file is damaged or joins two "
+                                 "traces",
+                                 path.string(), line_number, corollary1_trace_kind));
+  }
+}
+
+// Reads a Corollary 1 trace and checks everything that the file alone determines: the fields, every
+// size against `widths`, the rates, the size of the exact check and the checksum.
+LoadedCorollary1Trace read_corollary1_trace(const std::filesystem::path& path) {
+  const nlohmann::json header = read_trace_header(path);
+  const std::string where = path.string() + ", header";
+  check_trace_format(header, where);
+  LoadedCorollary1Trace trace;
+  trace.claim = string_field(header, "claim", where);
+  trace.recorded = string_field(header, "verdict", where);
+  trace.recorded_level = string_field(header, "level", where);
+  trace.detail = string_field(header, "detail", where);
+  trace.source = string_field(header, "source", where);
+  trace.origin = string_field(header, "origin", where);
+  proofs::check_corollary1_claim_id(trace.claim);
+  if (trace.claim == proofs::convergence_id) throw InputError(where + ": C1.convergence has no replayable counterexample trace");
+  trace.eps = rate_field(header, "eps", where);
+  trace.nu = rate_field(header, "nu", where);
+
+  trace.architecture = architecture_from_json(header, where);
+  const DeepLinearArchitecture& architecture = trace.architecture;
+  check_work(architecture, header, where);
+  const nlohmann::json& weights = field(header, "W", where);
+  if (!weights.is_array() || weights.size() != architecture.widths.size() - 1) throw InputError(where + ": 'W' must hold one matrix per layer");
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    trace.state.W.push_back(matrix_from_json(weights[i], fmt::format("{} W_{}", where, i + 1)));
+    if (trace.state.W.back().rows() != architecture.widths[i + 1] || trace.state.W.back().cols() != architecture.widths[i]) {
+      throw InputError(fmt::format("{}: W_{} does not match the widths", where, i + 1));
+    }
+  }
+  const Eigen::Index width = architecture.widths[static_cast<std::size_t>(architecture.sg_layer)];
+  trace.state.C = matrix_from_json(field(header, "C", where), where + " C");
+  trace.state.D = matrix_from_json(field(header, "D", where), where + " D");
+  const Matrix<Rational> c = matrix_from_json(field(header, "c", where), where + " c");
+  if (trace.state.C.rows() != width || trace.state.C.cols() != width || trace.state.D.rows() != width ||
+      trace.state.D.cols() != architecture.output_dim() || c.rows() != width || c.cols() != 1) {
+    throw InputError(where + ": C, D or c does not match the widths");
+  }
+  trace.state.c = c.col(0);
+  trace.X = matrix_from_json(field(header, "X", where), where + " X", max_trace_samples);
+  trace.Y = matrix_from_json(field(header, "Y", where), where + " Y", max_trace_samples);
+  if (trace.X.rows() != architecture.input_dim() || trace.Y.rows() != architecture.output_dim() || trace.X.cols() != trace.Y.cols()) {
+    throw InputError(where + ": X or Y does not match the widths");
+  }
+  if (data_checksum(trace.X, trace.Y) != string_field(header, "checksum", where)) {
+    throw InputError(where + ": the checksum does not match the data; the trace was modified or truncated");
+  }
+  check_no_records(path);
+  return trace;
+}
+
 }  // namespace
 
 std::string corollary1_trace_text(const proofs::Corollary1Instance& instance, const ClaimResult& claim) {
@@ -90,85 +232,37 @@ bool is_corollary1_trace(const std::filesystem::path& path) {
   return trace_kind(path) == corollary1_trace_kind;
 }
 
-int replay_corollary1_trace(const std::filesystem::path& path) {
-  const nlohmann::json header = read_trace_header(path);
-  const std::string where = path.string() + ", header";
-  check_trace_format(header, where);
-  const std::string claim = string_field(header, "claim", where);
-  const std::string recorded = string_field(header, "verdict", where);
-  const std::string recorded_level = string_field(header, "level", where);
-  proofs::check_corollary1_claim_id(claim);
-  if (claim == proofs::convergence_id) throw InputError(where + ": C1.convergence has no replayable counterexample trace");
-
-  DeepLinearArchitecture architecture;
-  const nlohmann::json& widths = field(header, "widths", where);
-  if (!widths.is_array()) throw InputError(where + ": 'widths' must be a list of integers");
-  for (const nlohmann::json& width : widths) {
-    if (!width.is_number_integer()) throw InputError(where + ": 'widths' must be a list of integers");
-    architecture.widths.push_back(width.get<Eigen::Index>());
-  }
-  const std::int64_t sg_layer = integer_field(header, "sg_layer", where);
-  // Range-checked here, because a larger value would wrap in the int that check_architecture reads.
-  if (sg_layer < 1 || sg_layer > static_cast<std::int64_t>(architecture.widths.size())) {
-    throw InputError(fmt::format("{}: invalid sg_layer {}: use 1 to {}", where, sg_layer, architecture.widths.size()));
-  }
-  architecture.sg_layer = static_cast<int>(sg_layer);
-  check_architecture(architecture);
-
-  DeepLinearState<Rational> state;
-  const nlohmann::json& weights = field(header, "W", where);
-  if (!weights.is_array() || weights.size() != architecture.widths.size() - 1) throw InputError(where + ": 'W' must hold one matrix per layer");
-  for (std::size_t i = 0; i < weights.size(); ++i) {
-    state.W.push_back(matrix_from_json(weights[i], fmt::format("{} W_{}", where, i + 1)));
-    if (state.W.back().rows() != architecture.widths[i + 1] || state.W.back().cols() != architecture.widths[i]) {
-      throw InputError(fmt::format("{}: W_{} does not match the widths", where, i + 1));
-    }
-  }
-  const Eigen::Index width = architecture.widths[static_cast<std::size_t>(architecture.sg_layer)];
-  state.C = matrix_from_json(field(header, "C", where), where + " C");
-  state.D = matrix_from_json(field(header, "D", where), where + " D");
-  const Matrix<Rational> c = matrix_from_json(field(header, "c", where), where + " c");
-  if (state.C.rows() != width || state.C.cols() != width || state.D.rows() != width || state.D.cols() != architecture.output_dim() ||
-      c.rows() != width || c.cols() != 1) {
-    throw InputError(where + ": C, D or c does not match the widths");
-  }
-  state.c = c.col(0);
-  const Matrix<Rational> X = matrix_from_json(field(header, "X", where), where + " X", max_trace_samples);
-  const Matrix<Rational> Y = matrix_from_json(field(header, "Y", where), where + " Y", max_trace_samples);
-  if (X.rows() != architecture.input_dim() || Y.rows() != architecture.output_dim() || X.cols() != Y.cols() || X.cols() < 1) {
-    throw InputError(where + ": X or Y does not match the widths");
-  }
-  proofs::Corollary1Instance instance{DeepLinearProblem(string_field(header, "source", where), X, Y), architecture, state,
-                                      parse_rational(string_field(header, "eps", where), "eps"),
-                                      parse_rational(string_field(header, "nu", where), "nu"), string_field(header, "origin", where)};
-  if (instance.problem.checksum() != string_field(header, "checksum", where)) {
-    throw InputError(where + ": the checksum does not match the data; the trace was modified or truncated");
-  }
-
+int replay_corollary1_trace(const std::filesystem::path& path, double time_limit) {
+  LoadedCorollary1Trace trace = read_corollary1_trace(path);
+  // Steps: the data moments, then the two or three steps of the claim's check.
+  const int steps = trace.claim == proofs::linear_sg_exact_id ? 3 : 4;
+  const ReplayTimeLimit limit(path.string(), time_limit);
+  limit.check(0, steps);
+  const std::int64_t samples = trace.X.cols();
+  proofs::Corollary1Instance instance{DeepLinearProblem(trace.source, std::move(trace.X), std::move(trace.Y)), trace.architecture,
+                                      std::move(trace.state), trace.eps, trace.nu, trace.origin};
+  limit.check(1, steps);
+  const proofs::CheckProgress progress = [&limit, steps](int steps_done) { limit.check(1 + steps_done, steps); };
   const proofs::Corollary1Verdict verdict =
-      claim == proofs::linear_sg_exact_id ? proofs::check_linear_sg_exact(instance)
-                                          : proofs::check_gate_iff(instance, claim == proofs::gate_iff_consistent_id ? GateSchedule::consistent
-                                                                                                                    : GateSchedule::literal);
-  std::cout << fmt::format("claim {}: recorded verdict {} ({})\n", claim, recorded, recorded_level);
-  std::cout << fmt::format("instance: {}, S = {}, state: {}\n", architecture.describe(), X.cols(), instance.origin);
+      trace.claim == proofs::linear_sg_exact_id
+          ? proofs::check_linear_sg_exact(instance, progress)
+          : proofs::check_gate_iff(instance, trace.claim == proofs::gate_iff_consistent_id ? GateSchedule::consistent : GateSchedule::literal,
+                                   progress);
+  std::cout << fmt::format("claim {}: recorded verdict {} ({})\n", trace.claim, trace.recorded, trace.recorded_level);
+  std::cout << fmt::format("instance: {}, S = {}, state: {}\n", trace.architecture.describe(), samples, instance.origin);
   std::cout << fmt::format("replayed verdict {} ({}): {}\n", to_string(verdict.verdict), to_string(verdict.evidence), verdict.detail);
-  const bool reproduced = to_string(verdict.verdict) == recorded && to_string(verdict.evidence) == recorded_level;
-  std::cout << (reproduced ? "reproduced: the recorded verdict " + recorded + " follows from this trace\n"
-                           : "NOT reproduced: the trace records " + recorded + "\n");
+  const bool reproduced = to_string(verdict.verdict) == trace.recorded && to_string(verdict.evidence) == trace.recorded_level;
+  std::cout << (reproduced ? "reproduced: the recorded verdict " + trace.recorded + " follows from this trace\n"
+                           : "NOT reproduced: the trace records " + trace.recorded + "\n");
   return reproduced ? 0 : 1;
 }
 
 int show_corollary1_trace(const std::filesystem::path& path) {
-  const nlohmann::json header = read_trace_header(path);
-  const std::string where = path.string() + ", header";
-  check_trace_format(header, where);
-  // The whole text is built before any of it is printed, so a malformed field prints only its error.
+  const LoadedCorollary1Trace trace = read_corollary1_trace(path);
   std::string text = fmt::format("{} trace, format version {}\n", corollary1_trace_kind, trace_format_version);
-  text += fmt::format("claim {}: {} ({})\n{}\n", string_field(header, "claim", where), string_field(header, "verdict", where),
-                      string_field(header, "level", where), string_field(header, "detail", where));
-  text += fmt::format("instance: {}, widths {}, SG after layer {}, eps {}, nu {}, state: {}\n", string_field(header, "source", where),
-                      field(header, "widths", where).dump(), field(header, "sg_layer", where).dump(), string_field(header, "eps", where),
-                      string_field(header, "nu", where), string_field(header, "origin", where));
+  text += fmt::format("claim {}: {} ({})\n{}\n", trace.claim, trace.recorded, trace.recorded_level, trace.detail);
+  text += fmt::format("instance: {}, {}, S = {}, eps {}, nu {}, state: {}\n", trace.source, trace.architecture.describe(), trace.X.cols(),
+                      rational_to_string(trace.eps), rational_to_string(trace.nu), trace.origin);
   std::cout << text;
   return 0;
 }

@@ -19,10 +19,12 @@ std::string corollary1_trace_text(const proofs::Corollary1Instance& instance, co
 bool is_corollary1_trace(const std::filesystem::path& path);
 
 // Rebuilds the instance, checks the claim again exactly and prints the outcome; returns 0 when
-// the recorded verdict is reproduced and 1 when not. Throws InputError on a malformed trace.
-int replay_corollary1_trace(const std::filesystem::path& path);
+// the recorded verdict is reproduced and 1 when not. Throws InputError on a malformed trace, and
+// when the replay runs longer than `time_limit` seconds (checked between its steps; 0: no limit).
+int replay_corollary1_trace(const std::filesystem::path& path, double time_limit = 0);
 
-// Prints the claim, verdict, detail and instance size of the trace; returns 0.
+// Checks the trace as the replay does, without the exact check, and prints its claim, verdict,
+// detail and instance; returns 0. Throws InputError on a malformed trace.
 int show_corollary1_trace(const std::filesystem::path& path);
 
 }  // namespace sgverify
