@@ -82,6 +82,11 @@ expect 2 "only the last record may hold 'stop'" trace replay "$work/stop-early.j
 edit "$trace" "$work/huge-steps.jsonl" 'lines[0]["parameters"]["steps"] = 10**9'
 expect 1 "NOT reproduced" trace replay "$work/huge-steps.jsonl"
 
+# Each step is compared as it is recorded: a trace edited to another arithmetic is reported at its
+# first differing step, not after running every step (about 5 steps a second in mpfr:100000).
+edit "$trace" "$work/other-arith.jsonl" 'lines[0]["parameters"]["arithmetic"] = "mpfr:100000"'
+expect 1 "NOT reproduced: recorded step" trace replay "$work/other-arith.jsonl" --time-limit 5
+
 # An early stop is recorded and reproduced; claiming another end is not reproduced.
 "$sgverify" theorem1 --steps 3000 --mu fixed:10 --out "$work/diverged" >/dev/null 2>&1
 tail -n 1 "$work/diverged/trace.jsonl" | grep -q '"stop":"stopped at step [0-9]*: the weights diverged"' ||

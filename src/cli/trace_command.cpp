@@ -67,6 +67,11 @@ int replay_fixed_point(const LoadedTrace& trace) {
   return reproduced ? exit_success : exit_failure;
 }
 
+// Thrown by a trajectory replay's record callback at the first step that differs from the trace.
+struct RecordMismatch {
+  std::string message;
+};
+
 // Replays a trajectory: the same run in the recorded arithmetic must record identical states. It
 // runs no further than the last recorded step, so it costs no more than the run that wrote the trace.
 int replay_trajectory(const LoadedTrace& trace, double time_limit) {
@@ -94,18 +99,28 @@ int replay_trajectory(const LoadedTrace& trace, double time_limit) {
                                    elapsed, k, last_k, time_limit));
     }
   };
-  const Theorem1Run run = run_theorem1(Theorem1Problem(trace.data), trace.W_star, config);
-  std::cout << seed_line(trace);
-  const std::size_t common = std::min(trace.steps.size(), run.trajectory.size());
-  for (std::size_t i = 0; i < common; ++i) {
-    const nlohmann::json& recorded = trace.steps[i];
-    const RecordedStep& step = run.trajectory[i];
-    if (recorded["k"] != step.k || recorded["W"] != nlohmann::json(step.W) || recorded["omega"] != nlohmann::json(step.omega)) {
-      std::cout << fmt::format("NOT reproduced: recorded step {} (k = {}) differs from the replayed step k = {}\n", i + 1,
-                               recorded["k"].dump(), step.k);
-      return exit_failure;
+  // Each step is compared as soon as it is recorded, so an edited trace (another arithmetic, say)
+  // is reported at its first differing step instead of after the whole run.
+  std::size_t compared = 0;
+  config.on_record = [&trace, &compared](const RecordedStep& step) {
+    if (compared == trace.steps.size()) {
+      throw RecordMismatch{fmt::format("the replay records step k = {} after the last of the {} recorded steps", step.k, compared)};
     }
+    const nlohmann::json& recorded = trace.steps[compared];
+    ++compared;
+    if (recorded["k"] != step.k || recorded["W"] != nlohmann::json(step.W) || recorded["omega"] != nlohmann::json(step.omega)) {
+      throw RecordMismatch{
+          fmt::format("recorded step {} (k = {}) differs from the replayed step k = {}", compared, recorded["k"].dump(), step.k)};
+    }
+  };
+  Theorem1Run run;
+  try {
+    run = run_theorem1(Theorem1Problem(trace.data), trace.W_star, config);
+  } catch (const RecordMismatch& mismatch) {
+    std::cout << seed_line(trace) << "NOT reproduced: " << mismatch.message << "\n";
+    return exit_failure;
   }
+  std::cout << seed_line(trace);
   if (trace.steps.size() != run.trajectory.size()) {
     std::cout << fmt::format("NOT reproduced: the trace records {} steps up to k = {}, the replay {} up to k = {}\n", trace.steps.size(),
                              trace.last_k, run.trajectory.size(), run.trajectory.empty() ? -1 : run.trajectory.back().k);
@@ -119,7 +134,7 @@ int replay_trajectory(const LoadedTrace& trace, double time_limit) {
                              replayed_stop);
     return exit_failure;
   }
-  std::cout << fmt::format("reproduced: {} recorded steps of the {} run are identical\n", common, run.arithmetic);
+  std::cout << fmt::format("reproduced: {} recorded steps of the {} run are identical\n", compared, run.arithmetic);
   return exit_success;
 }
 
