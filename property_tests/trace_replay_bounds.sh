@@ -102,6 +102,17 @@ expect 1 "NOT reproduced" trace replay "$work/goes-on.jsonl"
 # --time-limit: a replay that runs longer stops with exit 2; the value is checked.
 "$sgverify" theorem1 --arith mpfr:2000 --steps 2000 --out "$work/mpfr" >/dev/null 2>&1 || fail "mpfr:2000 run failed"
 expect 2 "the trace asks for more work than --time-limit 0.001 allows" trace replay "$work/mpfr/trace.jsonl" --time-limit 0.001
+# The limit bounds a fixed-point replay too: 100 exact steps from an ω0 that is no fixed point take
+# minutes, because each step about doubles the bit lengths.
+edit "$(dirname "$0")/counterexamples/T1-global-attraction.jsonl" "$work/fixed-100.jsonl" '
+lines[0]["parameters"]["steps"] = 100
+lines[0]["parameters"]["omega0"] = ["1", "2", "3"]
+lines[1:] = [dict(lines[1], k=k) for k in range(101)]'
+timeout 30 "$sgverify" trace replay "$work/fixed-100.jsonl" --time-limit 2 >"$work/stdout" 2>"$work/stderr"
+status=$?
+[ "$status" -eq 2 ] || fail "the fixed-point replay of 100 steps exited $status (124: over 30 s), expected 2"
+[ -s "$work/stdout" ] && fail "the fixed-point replay stopped by --time-limit printed on standard output"
+tail -n 1 "$work/stderr" | grep -qF "fixed-100.jsonl: replay stopped after" || fail "the fixed-point replay's last message lacks the limit"
 for value in nan -1 abc 1e10 ""; do
   expect 2 "invalid --time-limit '$value'" trace replay "$work/mpfr/trace.jsonl" --time-limit "$value"
   grep -q -- "--time-limit: invalid" "$work/stderr" && fail "the --time-limit message repeats the flag"

@@ -35,8 +35,27 @@ constexpr std::int64_t max_counterexample_steps = 100;
 constexpr std::int64_t max_exact_trajectory_steps = 8;
 constexpr unsigned max_replay_bits = 100'000;
 
+// Returns the progress callback of a replay of `last_step` steps. It reports progress on standard
+// error and stops the replay with bad input once it has run longer than `time_limit` seconds (0
+// for no limit), because a small edited file can request years of work. The clock starts here.
+// NOTE: the limit is checked between steps only, so one long step (an exact step of a large
+// instance, or the exact moments and W* of 10^6 values before step 0) can overrun it.
+std::function<void(std::int64_t)> replay_progress(const LoadedTrace& trace, std::int64_t last_step, double time_limit) {
+  const auto started = std::chrono::steady_clock::now();
+  return [name = trace.name, time_limit, started, last_step, report = step_progress(std::cerr, last_step)](std::int64_t k) {
+    report(k);
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (time_limit > 0 && elapsed > time_limit) {
+      throw InputError(fmt::format("{}: replay stopped after {:.0f} s at step {} of {}: the trace asks for more work than "
+                                   "--time-limit {} allows; rerun with a larger --time-limit, or 0 for none",
+                                   name, elapsed, k, last_step, time_limit));
+    }
+  };
+}
+
 // Replays a counterexample to T1.global-attraction: an exact fixed point with ω ≠ 0.
-int replay_fixed_point(const LoadedTrace& trace) {
+int replay_fixed_point(const LoadedTrace& trace, double time_limit) {
+  auto progress = replay_progress(trace, trace.config.steps, time_limit);
   const std::string where = trace.name + ", header";
   const std::string claim = string_field(trace.header, "claim", where);
   const std::string recorded = string_field(trace.header, "verdict", where);
@@ -46,7 +65,8 @@ int replay_fixed_point(const LoadedTrace& trace) {
     throw InputError(fmt::format("trace records {} steps for a counterexample; a counterexample replays at most {}", trace.config.steps,
                                  max_counterexample_steps));
   }
-  const Theorem1Config config = exact_step_config(trace.config.start, trace.config.mu, trace.config.nu, trace.config.steps);
+  Theorem1Config config = exact_step_config(trace.config.start, trace.config.mu, trace.config.nu, trace.config.steps);
+  config.progress = std::move(progress);  // after exact_step_config, which clears it
   const RowVector<Rational> W_star = least_squares_weights_exact(problem, config.start.W);
   const Theorem1Run run = run_theorem1<Rational>(problem, W_star, config);
   const bool at_solution = W_star == config.start.W;
@@ -85,20 +105,7 @@ int replay_trajectory(const LoadedTrace& trace, double time_limit) {
   }
   config.record_step = default_record_steps(config.steps);
   if (trace.last_k < config.steps) config.halt_after = trace.last_k;
-  // Between steps the replay reports progress. It stops with bad input once it has run longer
-  // than --time-limit, because a small edited file can request years of work.
-  // NOTE: the limit is checked between steps only, so one long step (an exact step of a large
-  // instance, or the exact moments of 10^6 values before step 0) can overrun it.
-  const auto started = std::chrono::steady_clock::now();
-  config.progress = [time_limit, started, last_k = trace.last_k, report = step_progress(std::cerr, trace.last_k)](std::int64_t k) {
-    report(k);
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (time_limit > 0 && elapsed > time_limit) {
-      throw InputError(fmt::format("replay stopped after {:.0f} s at step {} of the {} recorded: the trace asks for more work than "
-                                   "--time-limit {} allows; rerun with a larger --time-limit, or 0 for none",
-                                   elapsed, k, last_k, time_limit));
-    }
-  };
+  config.progress = replay_progress(trace, trace.last_k, time_limit);
   // Each step is compared as soon as it is recorded, so an edited trace (another arithmetic, say)
   // is reported at its first differing step instead of after the whole run.
   std::size_t compared = 0;
@@ -139,6 +146,8 @@ int replay_trajectory(const LoadedTrace& trace, double time_limit) {
 }
 
 // Replays a failing proof step: the step's check on the recorded state must give the recorded verdict.
+// NOTE: --time-limit does not apply here: the check is one exact step, which the limit cannot
+// interrupt. The reader bounds its instance to the audit's sizes instead.
 int replay_audit_step(const LoadedTrace& trace) {
   const std::string where = trace.name + ", header";
   const std::string claim = string_field(trace.header, "claim", where);
@@ -177,7 +186,7 @@ void add_trace_options(CLI::App& command, TraceOptions& options) {
   CLI::App* replay = command.add_subcommand("replay", "Rebuild the instance from the trace and check that it reproduces (exit 0 if so, 1 if not)");
   replay->add_option("file", options.file, "Trace file (.jsonl)")->required();
   replay->add_option("--time-limit", options.time_limit,
-                     "Seconds a theorem1-trajectory replay may run before it stops with exit status 2; 0 for no limit")
+                     "Seconds a replay may run, checked between its steps, before it stops with exit status 2; 0 for no limit")
       ->capture_default_str()
       ->check(CLI::Validator(
           [](std::string& text) -> std::string {
@@ -197,7 +206,7 @@ int run_trace_command(const TraceOptions& options) {
   const LoadedTrace trace = read_trace(options.file);
   if (options.action == "replay") {
     if (trace.kind == "theorem1-audit-counterexample") return replay_audit_step(trace);
-    return trace.kind == "theorem1-counterexample" ? replay_fixed_point(trace) : replay_trajectory(trace, options.time_limit);
+    return trace.kind == "theorem1-counterexample" ? replay_fixed_point(trace, options.time_limit) : replay_trajectory(trace, options.time_limit);
   }
   // The whole text is built before any of it is printed, so a malformed field prints only its error.
   const Dataset& data = trace.data;
