@@ -124,10 +124,15 @@ expect 2 "invalid field 'steps' -3: a run has 0 to 1000000000 steps" trace show 
 "$sgverify" theorem1 --arith mpfr:20000 --steps 20 --out "$work/wide" >/dev/null 2>&1 || fail "mpfr:20000 run failed"
 expect 0 "reproduced" trace replay "$work/wide/trace.jsonl"
 
-# Exact trajectories of more than 8 steps and Theorem 2 horizons above 5000 are refused.
-"$sgverify" theorem1 --arith exact --steps 2 --out "$work/exact" >/dev/null 2>&1 || fail "exact run failed"
-edit "$work/exact/trace.jsonl" "$work/exact-9.jsonl" 'lines[0]["parameters"]["steps"] = 9'
-expect 2 "exact replays are limited to 8" trace replay "$work/exact-9.jsonl"
+# Every trajectory that theorem1 writes replays: 9 exact steps (fixed rates keep bit lengths short)
+# and the widest arithmetic, mpfr:300000.
+"$sgverify" theorem1 --arith exact --steps 9 --dim 1 --samples 3 --mu fixed:1/8 --nu 1/64 --out "$work/exact" >/dev/null 2>&1 ||
+  fail "exact run of 9 steps failed"
+expect 0 "reproduced: 10 recorded steps of the exact run" trace replay "$work/exact/trace.jsonl"
+"$sgverify" theorem1 --arith mpfr:300000 --steps 2 --dim 1 --samples 3 --out "$work/widest" >/dev/null 2>&1 || fail "mpfr:300000 run failed"
+expect 0 "reproduced: 3 recorded steps of the mpfr:300000 run" trace replay "$work/widest/trace.jsonl"
+
+# Theorem 2 horizons above 5000 are rejected.
 shift_trace=$(dirname "$0")/counterexamples/T2-needs-finite-dimension-weighted-shift-l2-dim1.jsonl
 edit "$shift_trace" "$work/horizon.jsonl" 'lines[0]["construction"]["steps"] = 5001'
 expect 2 "invalid horizon 5001" trace replay "$work/horizon.jsonl"
