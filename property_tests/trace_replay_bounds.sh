@@ -166,6 +166,18 @@ expect 2 "needs more than 2^33 bits (1 GiB) of significands" theorem1 --arith mp
 resize "$fixed_point" "$work/wider.jsonl" 1001 1
 expect 2 "wider.jsonl, header, instance: d = 1001 features and S = 1 samples exceed the Theorem 1 limits" trace show "$work/wider.jsonl"
 
+# An audit trace holds an instance of the audit's sizes only (d at most 3, S at most 14): the check of
+# a proof step forms S x S matrices, 4.6 GB for S = 5000.
+audit_trace=$(dirname "$0")/counterexamples/T1-xi-recursion.jsonl
+resize "$audit_trace" "$work/audit-15.jsonl" 1 15
+expect 2 "audit-15.jsonl, header, instance: d = 1 features and S = 15 samples exceed the limits of an audit instance" trace replay "$work/audit-15.jsonl"
+resize "$audit_trace" "$work/audit-d4.jsonl" 4 6
+expect 2 "d = 4 features and S = 6 samples exceed the limits of an audit instance" trace replay "$work/audit-d4.jsonl"
+resize "$audit_trace" "$work/audit-14.jsonl" 3 14
+"$sgverify" trace replay "$work/audit-14.jsonl" >"$work/stdout" 2>"$work/stderr"
+status=$?
+{ [ "$status" -le 1 ] && grep -qF "instance: d = 3, S = 14" "$work/stdout"; } || fail "the replay of a d = 3, S = 14 audit trace exited $status"
+
 # Replays print the seed of the run that wrote the trace, and the Theorem 2 seed is checked too.
 expect 0 "theorem1-counterexample trace, written with seed" trace replay "$fixed_point"
 expect 0 "theorem2-counterexample trace, format version 1, written with seed" trace replay "$shift_trace"

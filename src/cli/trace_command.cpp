@@ -92,8 +92,8 @@ struct RecordMismatch {
 // Replays a trajectory: the same run in the recorded arithmetic must record identical states. It
 // runs no further than the last recorded step, so it costs no more than the run that wrote the trace.
 int replay_trajectory(const LoadedTrace& trace, double time_limit) {
-  // Every trace that `sgverify theorem1` writes replays: the reader limits the instance and the
-  // precision to the writer's limits, and --time-limit bounds the steps. The bit lengths of an exact
+  // Every trace that `sgverify theorem1` writes replays: the reader applies the writer's limits to
+  // the instance and the precision, and --time-limit bounds the steps. The bit lengths of an exact
   // run about double each step with the bound schedules, so a long exact trajectory takes as long
   // to replay as it took to write.
   Theorem1Config config = trace.config;

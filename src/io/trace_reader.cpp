@@ -3,6 +3,7 @@
 #include "io/input_error.hpp"
 #include "io/json_fields.hpp"
 #include "numeric/rational.hpp"
+#include "proofs/theorem1_audit.hpp"
 
 #include <fmt/format.h>
 
@@ -171,6 +172,15 @@ LoadedTrace parse_trace(std::istream& in, const std::string& name) {
     throw InputError(where + ": unknown trace kind '" + trace.kind + "'");
   }
   trace.data = dataset_from_json(field(trace.header, "instance", where), where + ", instance");
+  // The check of a proof step forms S × S matrices (4.6 GB for S = 5000), so an audit trace may
+  // hold no larger instance than the audit generates.
+  if (trace.kind == "theorem1-audit-counterexample" &&
+      (trace.data.dim() > proofs::max_audit_dim || trace.data.samples() > proofs::max_audit_samples)) {
+    throw InputError(fmt::format("{}, instance: d = {} features and S = {} samples exceed the limits of an audit instance (d at most {}, "
+                                 "S at most {}); {}",
+                                 where, trace.data.dim(), trace.data.samples(), proofs::max_audit_dim, proofs::max_audit_samples,
+                                 written_by_no_run));
+  }
 
   const nlohmann::json& parameters = field(trace.header, "parameters", where);
   const std::string parameters_where = where + ", parameters";
