@@ -178,6 +178,29 @@ resize "$audit_trace" "$work/audit-14.jsonl" 3 14
 status=$?
 { [ "$status" -le 1 ] && grep -qF "instance: d = 3, S = 14" "$work/stdout"; } || fail "the replay of a d = 3, S = 14 audit trace exited $status"
 
+# Counterexample records are checked like a trajectory's: every step k = 0 to `steps` once, with no
+# `stop`. A damaged file is bad input, and records that the exact step does not give are not reproduced.
+for kind_trace in "$fixed_point" "$audit_trace"; do
+  name=$(basename "$kind_trace" .jsonl)
+  head -n 1 "$kind_trace" >"$work/$name-header.jsonl"
+  expect 2 "the counterexample has no recorded steps; the file is truncated" trace replay "$work/$name-header.jsonl"
+  edit "$kind_trace" "$work/$name-twice.jsonl" 'lines.append(lines[-1])'
+  expect 2 "step 3: k = 1 is out of order" trace replay "$work/$name-twice.jsonl"
+  edit "$kind_trace" "$work/$name-stop.jsonl" 'lines[-1]["stop"] = "completed"'
+  expect 2 "step 2: 'stop' is not allowed in a counterexample's records" trace show "$work/$name-stop.jsonl"
+  edit "$kind_trace" "$work/$name-steps.jsonl" 'lines[0]["parameters"]["steps"] = 0'
+  expect 2 "invalid field 'steps' 0" trace replay "$work/$name-steps.jsonl"
+  edit "$kind_trace" "$work/$name-omega.jsonl" 'lines[-1]["omega"] = ["5", "5", "5"]'
+  expect 1 "the recorded steps match" trace replay "$work/$name-omega.jsonl"
+  grep -q "the recorded steps match.*: no" "$work/stdout" || fail "$name-omega.jsonl: the replay did not report the differing record"
+done
+edit "$fixed_point" "$work/fixed-cut.jsonl" 'lines.pop()'
+expect 2 "fixed-cut.jsonl: the trace records steps 0 to 0 of the 1 steps of its run; the file is truncated" trace replay "$work/fixed-cut.jsonl"
+edit "$audit_trace" "$work/audit-steps.jsonl" 'lines[0]["parameters"]["steps"] = 2'
+expect 2 "invalid field 'steps' 2: a theorem1-audit-counterexample trace has exactly 1 step" trace replay "$work/audit-steps.jsonl"
+edit "$fixed_point" "$work/fixed-steps.jsonl" 'lines[0]["parameters"]["steps"] = 101'
+expect 2 "invalid field 'steps' 101: a theorem1-counterexample trace has 1 to 100 steps" trace replay "$work/fixed-steps.jsonl"
+
 # Replays print the seed of the run that wrote the trace, and the Theorem 2 seed is checked too.
 expect 0 "theorem1-counterexample trace, written with seed" trace replay "$fixed_point"
 expect 0 "theorem2-counterexample trace, format version 1, written with seed" trace replay "$shift_trace"

@@ -29,9 +29,6 @@ std::string join(const nlohmann::json& list) {
 // in the trace), so the seed is the one the writing run used.
 std::string seed_line(const LoadedTrace& trace) { return fmt::format("{} trace, written with seed {}\n", trace.kind, trace.parameters.seed); }
 
-// Maximum step count of a counterexample replay, which repeats a few exact steps.
-constexpr std::int64_t max_counterexample_steps = 100;
-
 // Returns the progress callback of a replay of `last_step` steps. It reports progress on standard
 // error and stops the replay with bad input once it has run longer than `time_limit` seconds (0
 // for no limit), because a small edited file can request years of work. The clock starts here.
@@ -50,6 +47,21 @@ std::function<void(std::int64_t)> replay_progress(const LoadedTrace& trace, std:
   };
 }
 
+// Returns whether a record contains the k, W and ω text of a replayed step.
+bool same_state(const nlohmann::json& recorded, const RecordedStep& step) {
+  return recorded["k"] == step.k && recorded["W"] == nlohmann::json(step.W) && recorded["omega"] == nlohmann::json(step.omega);
+}
+
+// Returns whether the records of a counterexample contain the k, W and ω of the replay's exact run,
+// step by step.
+bool records_match_run(const LoadedTrace& trace, const Theorem1Run& run) {
+  if (trace.steps.size() != run.trajectory.size()) return false;
+  for (std::size_t i = 0; i < trace.steps.size(); ++i) {
+    if (!same_state(trace.steps[i], run.trajectory[i])) return false;
+  }
+  return true;
+}
+
 // Replays a counterexample to T1.global-attraction: an exact fixed point with ω ≠ 0.
 int replay_fixed_point(const LoadedTrace& trace, double time_limit) {
   auto progress = replay_progress(trace, trace.config.steps, time_limit);
@@ -58,10 +70,6 @@ int replay_fixed_point(const LoadedTrace& trace, double time_limit) {
   const std::string recorded = string_field(trace.header, "verdict", where);
   const std::string level = string_field(trace.header, "level", where);
   const Theorem1Problem problem(trace.data);
-  if (trace.config.steps > max_counterexample_steps) {
-    throw InputError(fmt::format("trace records {} steps for a counterexample; a counterexample replays at most {}", trace.config.steps,
-                                 max_counterexample_steps));
-  }
   Theorem1Config config = exact_step_config(trace.config.start, trace.config.mu, trace.config.nu, trace.config.steps);
   config.progress = std::move(progress);  // after exact_step_config, which clears it
   const RowVector<Rational> W_star = least_squares_weights_exact(problem, config.start.W);
@@ -69,16 +77,18 @@ int replay_fixed_point(const LoadedTrace& trace, double time_limit) {
   const bool at_solution = W_star == config.start.W;
   const bool omega_nonzero = !config.start.omega.isZero();
   const bool fixed = run.final_W == config.start.W && run.final_omega == config.start.omega;
+  const bool records_match = records_match_run(trace, run);
   std::cout << seed_line(trace) << fmt::format("claim {}: recorded verdict {} ({})\n", claim, recorded, level);
   std::cout << fmt::format("start W = ({}), omega = ({})\n", join(trace.header["parameters"]["W0"]), join(trace.header["parameters"]["omega0"]));
   std::cout << fmt::format("W0 equals the exact least-squares W*: {}\n", at_solution ? "yes" : "no");
   std::cout << fmt::format("omega0 is nonzero: {}\n", omega_nonzero ? "yes" : "no");
   std::cout << fmt::format("after {} exact step(s) the state is unchanged: {}\n", config.steps, fixed ? "yes" : "no");
+  std::cout << fmt::format("the recorded steps match these exact steps: {}\n", records_match ? "yes" : "no");
   // The trace must claim exactly what the replay shows: T1.global-attraction refuted at the exact
   // level, with the W* it records.
   const bool header_matches = claim == "T1.global-attraction" && recorded == "refuted" && level == "exact" && trace.W_star == W_star;
   std::cout << fmt::format("the header's claim, verdict, level and W* match the replay: {}\n", header_matches ? "yes" : "no");
-  const bool reproduced = header_matches && at_solution && omega_nonzero && fixed && config.steps >= 1;
+  const bool reproduced = header_matches && at_solution && omega_nonzero && fixed && records_match && config.steps >= 1;
   std::cout << (reproduced ? "reproduced: refuted (exact); omega never tends to 0 from this start\n"
                            : "NOT reproduced: the recorded verdict does not follow from this trace\n");
   return reproduced ? exit_success : exit_failure;
@@ -109,7 +119,7 @@ int replay_trajectory(const LoadedTrace& trace, double time_limit) {
     }
     const nlohmann::json& recorded = trace.steps[compared];
     ++compared;
-    if (recorded["k"] != step.k || recorded["W"] != nlohmann::json(step.W) || recorded["omega"] != nlohmann::json(step.omega)) {
+    if (!same_state(recorded, step)) {
       throw RecordMismatch{
           fmt::format("recorded step {} (k = {}) differs from the replayed step k = {}", compared, recorded["k"].dump(), step.k)};
     }
@@ -154,17 +164,18 @@ int replay_audit_step(const LoadedTrace& trace) {
   instance.nu = trace.config.nu;
   set_multiprecision_bits(256);
   const proofs::StepVerdict verdict = proofs::check_step(step, instance);
+  // The records contain the writer's exact step from this state, which the same step must give here.
+  const Theorem1Problem problem(trace.data);
+  const Theorem1Config config = exact_step_config(trace.config.start, trace.config.mu, trace.config.nu);
+  const bool records_match = records_match_run(trace, run_theorem1<Rational>(problem, least_squares_weights_exact(problem, instance.W), config));
   const std::string recorded = string_field(trace.header, "verdict", where);
   const std::string recorded_level = string_field(trace.header, "level", where);
-  if (trace.config.steps > max_counterexample_steps) {
-    throw InputError(fmt::format("trace records {} steps for a counterexample; a counterexample replays at most {}", trace.config.steps,
-                                 max_counterexample_steps));
-  }
   std::cout << seed_line(trace) << fmt::format("claim {}: {}\n", claim, step.statement);
   std::cout << fmt::format("instance: d = {}, S = {}, mu {}, nu {}\n", instance.data.dim(), instance.data.samples(), instance.mu.name(),
                            instance.nu.name());
   std::cout << fmt::format("replayed verdict {} ({}): {}\n", to_string(verdict.verdict), to_string(verdict.evidence), verdict.detail);
-  const bool reproduced = to_string(verdict.verdict) == recorded && to_string(verdict.evidence) == recorded_level;
+  std::cout << fmt::format("the recorded steps match the exact step from this state: {}\n", records_match ? "yes" : "no");
+  const bool reproduced = records_match && to_string(verdict.verdict) == recorded && to_string(verdict.evidence) == recorded_level;
   std::cout << (reproduced ? "reproduced: the recorded verdict " + recorded + " follows from this trace\n"
                            : "NOT reproduced: the trace records " + recorded + "\n");
   return reproduced ? exit_success : exit_failure;
