@@ -82,10 +82,20 @@ expect 2 "only the last record may hold 'stop'" trace replay "$work/stop-early.j
 edit "$trace" "$work/huge-steps.jsonl" 'lines[0]["parameters"]["steps"] = 10**9'
 expect 1 "NOT reproduced" trace replay "$work/huge-steps.jsonl"
 
-# Each step is compared as it is recorded: a trace edited to another arithmetic is reported at its
-# first differing step, not after running every step (about 5 steps a second in mpfr:100000).
-edit "$trace" "$work/other-arith.jsonl" 'lines[0]["parameters"]["arithmetic"] = "mpfr:100000"'
-expect 1 "NOT reproduced: recorded step" trace replay "$work/other-arith.jsonl" --time-limit 5
+# Each step is compared as it is recorded: a trace edited to a wider interval arithmetic (whose W*
+# is the same exact one) is reported at its first differing step, before --time-limit 1 could stop
+# it. Running all 3000 steps in interval:100000 first took 2.5 s.
+"$sgverify" theorem1 --arith interval:1000 --steps 3000 --dim 1 --samples 3 --out "$work/interval" >/dev/null 2>&1 ||
+  fail "interval:1000 run failed"
+edit "$work/interval/trace.jsonl" "$work/other-arith.jsonl" 'lines[0]["parameters"]["arithmetic"] = "interval:100000"'
+expect 1 "NOT reproduced: recorded step 1 (k = 0) differs" trace replay "$work/other-arith.jsonl" --time-limit 1
+
+# An edited W_star is not what the writer computed: the replay recomputes W* as the writer did, in
+# the run's arithmetic.
+for run in "$work/run" "$work/interval"; do
+  edit "$run/trace.jsonl" "$work/W-star.jsonl" 'lines[0]["W_star"][0] = "1/3"'
+  expect 1 "NOT reproduced: the header's W_star differs from the W* that the" trace replay "$work/W-star.jsonl"
+done
 
 # An early stop is recorded and reproduced; claiming another end is not reproduced.
 "$sgverify" theorem1 --steps 3000 --mu fixed:10 --out "$work/diverged" >/dev/null 2>&1
@@ -149,6 +159,10 @@ edit "$fixed_point" "$work/rank.jsonl" 'lines[0]["spectrum"]["rank"] = "x"'
 expect 2 "spectrum: field 'rank' must be an integer" trace replay "$work/rank.jsonl"
 edit "$fixed_point" "$work/tolerance.jsonl" 'lines[0]["parameters"]["tolerances"]["omega"] = "1/0"'
 expect 2 "tolerances: invalid field 'omega' '1/0'" trace replay "$work/tolerance.jsonl"
+for name in weights_relative omega xi_relative; do
+  edit "$fixed_point" "$work/tolerance.jsonl" "lines[0]['parameters']['tolerances']['$name'] = '-1'"
+  expect 2 "tolerances: invalid field '$name' -1: a tolerance is 0 or more" trace show "$work/tolerance.jsonl"
+done
 
 # trace show reads no more than the file: it builds neither the moments nor the spectral bounds,
 # which took 38 s for d = 1000 and aborted in GMP for d = 10^4.
@@ -166,7 +180,7 @@ expect 2 "needs more than 2^33 bits (1 GiB) of significands" theorem1 --arith mp
 resize "$fixed_point" "$work/wider.jsonl" 1001 1
 expect 2 "wider.jsonl, header, instance: d = 1001 features and S = 1 samples exceed the Theorem 1 limits" trace show "$work/wider.jsonl"
 
-# An audit trace holds an instance of the audit's sizes only (d at most 3, S at most 14): the check of
+# An audit trace contains an instance of the audit's sizes only (d at most 3, S at most 14): the check of
 # a proof step forms S x S matrices, 4.6 GB for S = 5000.
 audit_trace=$(dirname "$0")/counterexamples/T1-xi-recursion.jsonl
 resize "$audit_trace" "$work/audit-15.jsonl" 1 15
@@ -191,8 +205,10 @@ for kind_trace in "$fixed_point" "$audit_trace"; do
   edit "$kind_trace" "$work/$name-steps.jsonl" 'lines[0]["parameters"]["steps"] = 0'
   expect 2 "invalid field 'steps' 0" trace replay "$work/$name-steps.jsonl"
   edit "$kind_trace" "$work/$name-omega.jsonl" 'lines[-1]["omega"] = ["5", "5", "5"]'
-  expect 1 "the recorded steps match" trace replay "$work/$name-omega.jsonl"
-  grep -q "the recorded steps match.*: no" "$work/stdout" || fail "$name-omega.jsonl: the replay did not report the differing record"
+  expect 1 "the recorded steps" trace replay "$work/$name-omega.jsonl"
+  grep -q "the recorded steps.* match .*: no" "$work/stdout" || fail "$name-omega.jsonl: the replay did not report the differing record"
+  edit "$kind_trace" "$work/$name-W-star.jsonl" 'lines[0]["W_star"][0] = "1/3"'
+  expect 1 "NOT reproduced" trace replay "$work/$name-W-star.jsonl"
 done
 edit "$fixed_point" "$work/fixed-cut.jsonl" 'lines.pop()'
 expect 2 "fixed-cut.jsonl: the trace records steps 0 to 0 of the 1 steps of its run; the file is truncated" trace replay "$work/fixed-cut.jsonl"

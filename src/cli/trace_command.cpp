@@ -124,9 +124,17 @@ int replay_trajectory(const LoadedTrace& trace, double time_limit) {
           fmt::format("recorded step {} (k = {}) differs from the replayed step k = {}", compared, recorded["k"].dump(), step.k)};
     }
   };
+  // The writer computed W* from W0 in the run's arithmetic, so the header's W_star must be what
+  // the same computation gives here.
+  const Theorem1Problem problem(trace.data);
+  if (least_squares_weights_for(problem, config.start.W, config.arithmetic) != trace.W_star) {
+    std::cout << seed_line(trace) << fmt::format("NOT reproduced: the header's W_star differs from the W* that the {} run computes from W0\n",
+                                                 config.arithmetic.name());
+    return exit_failure;
+  }
   Theorem1Run run;
   try {
-    run = run_theorem1(Theorem1Problem(trace.data), trace.W_star, config);
+    run = run_theorem1(problem, trace.W_star, config);
   } catch (const RecordMismatch& mismatch) {
     std::cout << seed_line(trace) << "NOT reproduced: " << mismatch.message << "\n";
     return exit_failure;
@@ -164,17 +172,19 @@ int replay_audit_step(const LoadedTrace& trace) {
   instance.nu = trace.config.nu;
   set_multiprecision_bits(256);
   const proofs::StepVerdict verdict = proofs::check_step(step, instance);
-  // The records contain the writer's exact step from this state, which the same step must give here.
+  // The records and W_star contain the writer's exact step from this state and its exact W*, which
+// the same computations must give here.
   const Theorem1Problem problem(trace.data);
   const Theorem1Config config = exact_step_config(trace.config.start, trace.config.mu, trace.config.nu);
-  const bool records_match = records_match_run(trace, run_theorem1<Rational>(problem, least_squares_weights_exact(problem, instance.W), config));
+  const RowVector<Rational> W_star = least_squares_weights_exact(problem, instance.W);
+  const bool records_match = records_match_run(trace, run_theorem1<Rational>(problem, W_star, config)) && W_star == trace.W_star;
   const std::string recorded = string_field(trace.header, "verdict", where);
   const std::string recorded_level = string_field(trace.header, "level", where);
   std::cout << seed_line(trace) << fmt::format("claim {}: {}\n", claim, step.statement);
   std::cout << fmt::format("instance: d = {}, S = {}, mu {}, nu {}\n", instance.data.dim(), instance.data.samples(), instance.mu.name(),
                            instance.nu.name());
   std::cout << fmt::format("replayed verdict {} ({}): {}\n", to_string(verdict.verdict), to_string(verdict.evidence), verdict.detail);
-  std::cout << fmt::format("the recorded steps match the exact step from this state: {}\n", records_match ? "yes" : "no");
+  std::cout << fmt::format("the recorded steps and W* match the exact step from this state: {}\n", records_match ? "yes" : "no");
   const bool reproduced = records_match && to_string(verdict.verdict) == recorded && to_string(verdict.evidence) == recorded_level;
   std::cout << (reproduced ? "reproduced: the recorded verdict " + recorded + " follows from this trace\n"
                            : "NOT reproduced: the trace records " + recorded + "\n");

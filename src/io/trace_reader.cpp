@@ -241,6 +241,13 @@ LoadedTrace parse_trace(std::istream& in, const std::string& name) {
   config.tolerances.weights_relative = parsed_field(tolerances, "weights_relative", parameters_where + ", tolerances", rational);
   config.tolerances.omega = parsed_field(tolerances, "omega", parameters_where + ", tolerances", rational);
   config.tolerances.xi_relative = parsed_field(tolerances, "xi_relative", parameters_where + ", tolerances", rational);
+  for (const auto& [name, value] : {std::pair{"weights_relative", &config.tolerances.weights_relative},
+                                     std::pair{"omega", &config.tolerances.omega}, std::pair{"xi_relative", &config.tolerances.xi_relative}}) {
+    if (*value < 0) {
+      throw InputError(fmt::format("{}, tolerances: invalid field '{}' {}: a tolerance is 0 or more; {}", parameters_where, name,
+                                   rational_to_string(*value), written_by_no_run));
+    }
+  }
   trace.parameters.start_kind = string_field(parameters, "start", parameters_where);
   trace.parameters.seed = unsigned_field(parameters, "seed", parameters_where);
   // The spectrum is informational (replays recompute it), but it must have the documented form.
