@@ -192,6 +192,18 @@ resize "$audit_trace" "$work/audit-14.jsonl" 3 14
 status=$?
 { [ "$status" -le 1 ] && grep -qF "instance: d = 3, S = 14" "$work/stdout"; } || fail "the replay of a d = 3, S = 14 audit trace exited $status"
 
+# --time-limit bounds an audit replay too, although its one exact step cannot be interrupted between
+# steps: on a state of 10^5-digit rationals it took 21 s for d = 1, S = 1 on a 2-core machine.
+edit "$audit_trace" "$work/audit-digits.jsonl" '
+import random
+random.seed(1)
+def digits(): return str(random.randint(1, 9)) + "".join(random.choice("0123456789") for _ in range(99998))
+def rational(): return digits() + "/" + digits()[:-1] + "7"
+lines[0]["parameters"]["W0"] = [rational() for _ in lines[0]["parameters"]["W0"]]
+lines[0]["parameters"]["omega0"] = [rational() for _ in range(3)]'
+expect 2 "audit-digits.jsonl: replay stopped after 2 s: the trace asks for more work than --time-limit 2 allows" \
+  trace replay "$work/audit-digits.jsonl" --time-limit 2
+
 # Counterexample records are checked like a trajectory's: every step k = 0 to `steps` once, with no
 # `stop`. A damaged file is bad input, and records that the exact step does not give are not reproduced.
 for kind_trace in "$fixed_point" "$audit_trace"; do

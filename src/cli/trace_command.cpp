@@ -13,7 +13,11 @@
 
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
+#include <cstdlib>
 #include <iostream>
+#include <mutex>
+#include <thread>
 
 namespace sgverify {
 
@@ -110,7 +114,7 @@ int replay_trajectory(const LoadedTrace& trace, double time_limit) {
   config.record_step = default_record_steps(config.steps);
   if (trace.last_k < config.steps) config.halt_after = trace.last_k;
   config.progress = replay_progress(trace, trace.last_k, time_limit);
-  // Each step is compared as soon as it is recorded, so an edited trace (another arithmetic, say)
+  // Each step is compared as soon as it is recorded, so an edited trace (one record changed, say)
   // is reported at its first differing step instead of after the whole run.
   std::size_t compared = 0;
   config.on_record = [&trace, &compared](const RecordedStep& step) {
@@ -157,10 +161,47 @@ int replay_trajectory(const LoadedTrace& trace, double time_limit) {
   return exit_success;
 }
 
+// Ends the process with bad input (status 2) when it is still alive `time_limit` seconds (0: never)
+// after construction, unless it has been destroyed by then. It bounds work that no check between
+// steps can interrupt, such as one exact step on 10^5-digit values. A replay writes no file and
+// prints its verdict only after the work, so ending the process loses nothing.
+class ReplayWatchdog {
+ public:
+  ReplayWatchdog(std::string name, double time_limit) {
+    if (time_limit <= 0) return;
+    watcher_ = std::thread([this, name = std::move(name), time_limit] {
+      std::unique_lock lock(mutex_);
+      if (done_.wait_for(lock, std::chrono::duration<double>(time_limit), [this] { return finished_; })) return;
+      std::cerr << fmt::format("sgverify: {}: replay stopped after {} s: the trace asks for more work than --time-limit {} allows; "
+                               "rerun with a larger --time-limit, or 0 for none\n",
+                               name, time_limit, time_limit)
+                << std::flush;
+      std::_Exit(exit_bad_input);
+    });
+  }
+  ~ReplayWatchdog() {
+    if (!watcher_.joinable()) return;
+    {
+      const std::lock_guard lock(mutex_);
+      finished_ = true;
+    }
+    done_.notify_one();
+    watcher_.join();
+  }
+  ReplayWatchdog(const ReplayWatchdog&) = delete;
+  ReplayWatchdog& operator=(const ReplayWatchdog&) = delete;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable done_;
+  bool finished_ = false;
+  std::thread watcher_;
+};
+
 // Replays a failing proof step: the step's check on the recorded state must give the recorded verdict.
-// NOTE: --time-limit does not apply here: the check is one exact step, which the limit cannot
-// interrupt. The reader bounds its instance to the audit's sizes instead.
-int replay_audit_step(const LoadedTrace& trace) {
+// The check is one exact step, which no check between steps can interrupt, so a watchdog keeps it
+// to --time-limit.
+int replay_audit_step(const LoadedTrace& trace, double time_limit) {
   const std::string where = trace.name + ", header";
   const std::string claim = string_field(trace.header, "claim", where);
   const proofs::ProofStep& step = proofs::find_theorem1_step(claim);
@@ -170,14 +211,21 @@ int replay_audit_step(const LoadedTrace& trace) {
   instance.omega = trace.config.start.omega;
   instance.mu = trace.config.mu;
   instance.nu = trace.config.nu;
-  set_multiprecision_bits(256);
-  const proofs::StepVerdict verdict = proofs::check_step(step, instance);
-  // The records and W_star contain the writer's exact step from this state and its exact W*, which
-// the same computations must give here.
-  const Theorem1Problem problem(trace.data);
-  const Theorem1Config config = exact_step_config(trace.config.start, trace.config.mu, trace.config.nu);
-  const RowVector<Rational> W_star = least_squares_weights_exact(problem, instance.W);
-  const bool records_match = records_match_run(trace, run_theorem1<Rational>(problem, W_star, config)) && W_star == trace.W_star;
+  // The work runs under the watchdog and the output comes after it, so a stopped replay prints
+  // nothing on standard output.
+  proofs::StepVerdict verdict;
+  bool records_match = false;
+  {
+    const ReplayWatchdog watchdog(trace.name, time_limit);
+    set_multiprecision_bits(256);
+    verdict = proofs::check_step(step, instance);
+    // The records and W_star contain the writer's exact step from this state and its exact W*,
+    // which the same computations must give here.
+    const Theorem1Problem problem(trace.data);
+    const Theorem1Config config = exact_step_config(trace.config.start, trace.config.mu, trace.config.nu);
+    const RowVector<Rational> W_star = least_squares_weights_exact(problem, instance.W);
+    records_match = records_match_run(trace, run_theorem1<Rational>(problem, W_star, config)) && W_star == trace.W_star;
+  }
   const std::string recorded = string_field(trace.header, "verdict", where);
   const std::string recorded_level = string_field(trace.header, "level", where);
   std::cout << seed_line(trace) << fmt::format("claim {}: {}\n", claim, step.statement);
@@ -201,7 +249,7 @@ void add_trace_options(CLI::App& command, TraceOptions& options) {
   CLI::App* replay = command.add_subcommand("replay", "Rebuild the instance from the trace and check that it reproduces (exit 0 if so, 1 if not)");
   replay->add_option("file", options.file, "Trace file (.jsonl)")->required();
   replay->add_option("--time-limit", options.time_limit,
-                     "Seconds a replay may run, checked between its steps, before it stops with exit status 2; 0 for no limit")
+                     "Seconds a replay may run before it stops with exit status 2; 0 for no limit")
       ->capture_default_str()
       ->check(CLI::Validator(
           [](std::string& text) -> std::string {
@@ -220,7 +268,7 @@ int run_trace_command(const TraceOptions& options) {
   if (is_theorem2_trace(options.file)) return run_theorem2_trace(options);
   const LoadedTrace trace = read_trace(options.file);
   if (options.action == "replay") {
-    if (trace.kind == "theorem1-audit-counterexample") return replay_audit_step(trace);
+    if (trace.kind == "theorem1-audit-counterexample") return replay_audit_step(trace, options.time_limit);
     return trace.kind == "theorem1-counterexample" ? replay_fixed_point(trace, options.time_limit) : replay_trajectory(trace, options.time_limit);
   }
   // The whole text is built before any of it is printed, so a malformed field prints only its error.
