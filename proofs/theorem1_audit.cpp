@@ -107,8 +107,8 @@ AuditInstance generate_audit_instance(std::uint64_t seed, std::int64_t index) {
   const auto family = random.below(5);
   spec.family = family <= 1 ? Family::regression : family == 2 ? Family::linear : family == 3 ? Family::noisy : Family::random;
   spec.noise = family == 1 ? Rational(1, 2) : Rational(0);
-  spec.dim = 1 + static_cast<Eigen::Index>(random.below(3));
-  spec.samples = spec.dim + 2 + static_cast<Eigen::Index>(random.below(10));
+  spec.dim = 1 + static_cast<Eigen::Index>(random.below(max_audit_dim));
+  spec.samples = spec.dim + 2 + static_cast<Eigen::Index>(random.below(max_audit_extra_samples - 1));
   spec.seed = random.next();
 
   AuditInstance instance;

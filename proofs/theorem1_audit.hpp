@@ -29,6 +29,12 @@ struct ClaimAudit {
   std::string shrink_summary;  // sizes before and after shrinking
 };
 
+// Sizes of the audit's instances: d from 1 to 3 features and S from d + 2 to d + 11 samples.
+// Shrinking only removes features and samples, so no audit trace contains a larger instance.
+inline constexpr std::int64_t max_audit_dim = 3;
+inline constexpr std::int64_t max_audit_extra_samples = 11;
+inline constexpr std::int64_t max_audit_samples = max_audit_dim + max_audit_extra_samples;
+
 // Draws instance `index` of the audit with this seed: data family and size, a start or a state
 // taken from along an mpfr:128 trajectory, and μ and ν schedules.
 AuditInstance generate_audit_instance(std::uint64_t seed, std::int64_t index);

@@ -5,26 +5,8 @@
 set -u
 sgverify=$1
 counterexamples=$(dirname "$0")/counterexamples
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# expect STATUS FRAGMENT ARGS...: runs sgverify with ARGS and checks the exit status and that
-# FRAGMENT appears in its output. Status 2 must come with one message line and nothing on stdout.
-expect() {
-  local expected=$1 fragment=$2
-  shift 2
-  "$sgverify" "$@" >"$work/stdout" 2>"$work/stderr"
-  local status=$?
-  if [ "$status" -ne "$expected" ]; then
-    fail "exit status $status, expected $expected: $*"; cat "$work/stdout" "$work/stderr"
-  elif ! grep -qF -- "$fragment" "$work/stdout" "$work/stderr"; then
-    fail "output lacks '$fragment': $*"; cat "$work/stdout" "$work/stderr"
-  elif [ "$expected" -eq 2 ] && { [ -s "$work/stdout" ] || [ "$(wc -l <"$work/stderr")" -ne 1 ]; }; then
-    fail "output beyond one message: $*"; cat "$work/stdout" "$work/stderr"
-  fi
-}
+# shellcheck source=shell_test_lib.sh
+source "$(dirname "$0")/shell_test_lib.sh"
 
 # expect_both STATUS FRAGMENT FILE: trace show and trace replay of FILE give the same status and message.
 expect_both() {
@@ -162,5 +144,4 @@ for trace in "$work"/t2-written/counterexample-*.jsonl; do
 done
 [ "$count" -eq 12 ] || fail "theorem2 wrote $count traces, expected 12"
 
-echo "$((failures == 0 ? 1 : 0)) passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

@@ -4,26 +4,8 @@
 # Usage: trace_replay_bounds.sh SGVERIFY
 set -u
 sgverify=$1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# expect STATUS FRAGMENT ARGS...: runs sgverify with ARGS and checks the exit status and that
-# FRAGMENT appears in its output. Status 2 must come with one message line and nothing on stdout.
-expect() {
-  local expected=$1 fragment=$2
-  shift 2
-  "$sgverify" "$@" >"$work/stdout" 2>"$work/stderr"
-  local status=$?
-  if [ "$status" -ne "$expected" ]; then
-    fail "exit status $status, expected $expected: $*"; cat "$work/stdout" "$work/stderr"
-  elif ! grep -qF -- "$fragment" "$work/stdout" "$work/stderr"; then
-    fail "output lacks '$fragment': $*"; cat "$work/stdout" "$work/stderr"
-  elif [ "$expected" -eq 2 ] && { [ -s "$work/stdout" ] || [ "$(wc -l <"$work/stderr")" -ne 1 ]; }; then
-    fail "output beyond one message: $*"; cat "$work/stdout" "$work/stderr"
-  fi
-}
+# shellcheck source=shell_test_lib.sh
+source "$(dirname "$0")/shell_test_lib.sh"
 
 # edit FILE OUT PYTHON: rewrites a trace. The Python code edits `lines`, the list of parsed lines.
 edit() {
@@ -82,6 +64,21 @@ expect 2 "only the last record may hold 'stop'" trace replay "$work/stop-early.j
 edit "$trace" "$work/huge-steps.jsonl" 'lines[0]["parameters"]["steps"] = 10**9'
 expect 1 "NOT reproduced" trace replay "$work/huge-steps.jsonl"
 
+# Each step is compared as it is recorded: a trace edited to a wider interval arithmetic (whose W*
+# is the same exact one) is reported at its first differing step, before --time-limit 1 could stop
+# it. Running all 3000 steps in interval:100000 first took 2.5 s.
+"$sgverify" theorem1 --arith interval:1000 --steps 3000 --dim 1 --samples 3 --out "$work/interval" >/dev/null 2>&1 ||
+  fail "interval:1000 run failed"
+edit "$work/interval/trace.jsonl" "$work/other-arith.jsonl" 'lines[0]["parameters"]["arithmetic"] = "interval:100000"'
+expect 1 "NOT reproduced: recorded step 1 (k = 0) differs" trace replay "$work/other-arith.jsonl" --time-limit 1
+
+# An edited W_star is not what the writer computed: the replay recomputes W* as the writer did, in
+# the run's arithmetic.
+for run in "$work/run" "$work/interval"; do
+  edit "$run/trace.jsonl" "$work/W-star.jsonl" 'lines[0]["W_star"][0] = "1/3"'
+  expect 1 "NOT reproduced: the header's W_star differs from the W* that the" trace replay "$work/W-star.jsonl"
+done
+
 # An early stop is recorded and reproduced; claiming another end is not reproduced.
 "$sgverify" theorem1 --steps 3000 --mu fixed:10 --out "$work/diverged" >/dev/null 2>&1
 tail -n 1 "$work/diverged/trace.jsonl" | grep -q '"stop":"stopped at step [0-9]*: the weights diverged"' ||
@@ -97,6 +94,17 @@ expect 1 "NOT reproduced" trace replay "$work/goes-on.jsonl"
 # --time-limit: a replay that runs longer stops with exit 2; the value is checked.
 "$sgverify" theorem1 --arith mpfr:2000 --steps 2000 --out "$work/mpfr" >/dev/null 2>&1 || fail "mpfr:2000 run failed"
 expect 2 "the trace asks for more work than --time-limit 0.001 allows" trace replay "$work/mpfr/trace.jsonl" --time-limit 0.001
+# The limit bounds a fixed-point replay too: 100 exact steps from an ω0 that is no fixed point take
+# minutes, because each step about doubles the bit lengths.
+edit "$(dirname "$0")/counterexamples/T1-global-attraction.jsonl" "$work/fixed-100.jsonl" '
+lines[0]["parameters"]["steps"] = 100
+lines[0]["parameters"]["omega0"] = ["1", "2", "3"]
+lines[1:] = [dict(lines[1], k=k) for k in range(101)]'
+timeout 30 "$sgverify" trace replay "$work/fixed-100.jsonl" --time-limit 2 >"$work/stdout" 2>"$work/stderr"
+status=$?
+[ "$status" -eq 2 ] || fail "the fixed-point replay of 100 steps exited $status (124: over 30 s), expected 2"
+[ -s "$work/stdout" ] && fail "the fixed-point replay stopped by --time-limit printed on standard output"
+tail -n 1 "$work/stderr" | grep -qF "fixed-100.jsonl: replay stopped after" || fail "the fixed-point replay's last message lacks the limit"
 for value in nan -1 abc 1e10 ""; do
   expect 2 "invalid --time-limit '$value'" trace replay "$work/mpfr/trace.jsonl" --time-limit "$value"
   grep -q -- "--time-limit: invalid" "$work/stderr" && fail "the --time-limit message repeats the flag"
@@ -108,10 +116,15 @@ expect 2 "invalid field 'steps' -3: a run has 0 to 1000000000 steps" trace show 
 "$sgverify" theorem1 --arith mpfr:20000 --steps 20 --out "$work/wide" >/dev/null 2>&1 || fail "mpfr:20000 run failed"
 expect 0 "reproduced" trace replay "$work/wide/trace.jsonl"
 
-# Exact trajectories of more than 8 steps and Theorem 2 horizons above 5000 are refused.
-"$sgverify" theorem1 --arith exact --steps 2 --out "$work/exact" >/dev/null 2>&1 || fail "exact run failed"
-edit "$work/exact/trace.jsonl" "$work/exact-9.jsonl" 'lines[0]["parameters"]["steps"] = 9'
-expect 2 "exact replays are limited to 8" trace replay "$work/exact-9.jsonl"
+# Every trajectory that theorem1 writes replays: 9 exact steps (fixed rates keep bit lengths short)
+# and the widest arithmetic, mpfr:300000.
+"$sgverify" theorem1 --arith exact --steps 9 --dim 1 --samples 3 --mu fixed:1/8 --nu 1/64 --out "$work/exact" >/dev/null 2>&1 ||
+  fail "exact run of 9 steps failed"
+expect 0 "reproduced: 10 recorded steps of the exact run" trace replay "$work/exact/trace.jsonl"
+"$sgverify" theorem1 --arith mpfr:300000 --steps 2 --dim 1 --samples 3 --out "$work/widest" >/dev/null 2>&1 || fail "mpfr:300000 run failed"
+expect 0 "reproduced: 3 recorded steps of the mpfr:300000 run" trace replay "$work/widest/trace.jsonl"
+
+# Theorem 2 horizons above 5000 are rejected.
 shift_trace=$(dirname "$0")/counterexamples/T2-needs-finite-dimension-weighted-shift-l2-dim1.jsonl
 edit "$shift_trace" "$work/horizon.jsonl" 'lines[0]["construction"]["steps"] = 5001'
 expect 2 "invalid horizon 5001" trace replay "$work/horizon.jsonl"
@@ -128,6 +141,10 @@ edit "$fixed_point" "$work/rank.jsonl" 'lines[0]["spectrum"]["rank"] = "x"'
 expect 2 "spectrum: field 'rank' must be an integer" trace replay "$work/rank.jsonl"
 edit "$fixed_point" "$work/tolerance.jsonl" 'lines[0]["parameters"]["tolerances"]["omega"] = "1/0"'
 expect 2 "tolerances: invalid field 'omega' '1/0'" trace replay "$work/tolerance.jsonl"
+for name in weights_relative omega xi_relative; do
+  edit "$fixed_point" "$work/tolerance.jsonl" "lines[0]['parameters']['tolerances']['$name'] = '-1'"
+  expect 2 "tolerances: invalid field '$name' -1: a tolerance is 0 or more" trace show "$work/tolerance.jsonl"
+done
 
 # trace show reads no more than the file: it builds neither the moments nor the spectral bounds,
 # which took 38 s for d = 1000 and aborted in GMP for d = 10^4.
@@ -144,6 +161,55 @@ expect 2 "arithmetic mpfr:300001 exceeds the Theorem 1 limit of 300000 bits" the
 expect 2 "needs more than 2^33 bits (1 GiB) of significands" theorem1 --arith mpfr:100000 --dim 100 --samples 1000 --out "$work/wide"
 resize "$fixed_point" "$work/wider.jsonl" 1001 1
 expect 2 "wider.jsonl, header, instance: d = 1001 features and S = 1 samples exceed the Theorem 1 limits" trace show "$work/wider.jsonl"
+
+# An audit trace contains an instance of the audit's sizes only (d at most 3, S at most 14): the check of
+# a proof step forms S x S matrices, 4.6 GB for S = 5000.
+audit_trace=$(dirname "$0")/counterexamples/T1-xi-recursion.jsonl
+resize "$audit_trace" "$work/audit-15.jsonl" 1 15
+expect 2 "audit-15.jsonl, header, instance: d = 1 features and S = 15 samples exceed the limits of an audit instance" trace replay "$work/audit-15.jsonl"
+resize "$audit_trace" "$work/audit-d4.jsonl" 4 6
+expect 2 "d = 4 features and S = 6 samples exceed the limits of an audit instance" trace replay "$work/audit-d4.jsonl"
+resize "$audit_trace" "$work/audit-14.jsonl" 3 14
+"$sgverify" trace replay "$work/audit-14.jsonl" >"$work/stdout" 2>"$work/stderr"
+status=$?
+{ [ "$status" -le 1 ] && grep -qF "instance: d = 3, S = 14" "$work/stdout"; } || fail "the replay of a d = 3, S = 14 audit trace exited $status"
+
+# --time-limit bounds an audit replay too, although its one exact step cannot be interrupted between
+# steps: on a state of 10^5-digit rationals it took 21 s for d = 1, S = 1 on a 2-core machine.
+edit "$audit_trace" "$work/audit-digits.jsonl" '
+import random
+random.seed(1)
+def digits(): return str(random.randint(1, 9)) + "".join(random.choice("0123456789") for _ in range(99998))
+def rational(): return digits() + "/" + digits()[:-1] + "7"
+lines[0]["parameters"]["W0"] = [rational() for _ in lines[0]["parameters"]["W0"]]
+lines[0]["parameters"]["omega0"] = [rational() for _ in range(3)]'
+expect 2 "audit-digits.jsonl: replay stopped after 2 s: the trace asks for more work than --time-limit 2 allows" \
+  trace replay "$work/audit-digits.jsonl" --time-limit 2
+
+# Counterexample records are checked like a trajectory's: every step k = 0 to `steps` once, with no
+# `stop`. A damaged file is bad input, and records that the exact step does not give are not reproduced.
+for kind_trace in "$fixed_point" "$audit_trace"; do
+  name=$(basename "$kind_trace" .jsonl)
+  head -n 1 "$kind_trace" >"$work/$name-header.jsonl"
+  expect 2 "the counterexample has no recorded steps; the file is truncated" trace replay "$work/$name-header.jsonl"
+  edit "$kind_trace" "$work/$name-twice.jsonl" 'lines.append(lines[-1])'
+  expect 2 "step 3: k = 1 is out of order" trace replay "$work/$name-twice.jsonl"
+  edit "$kind_trace" "$work/$name-stop.jsonl" 'lines[-1]["stop"] = "completed"'
+  expect 2 "step 2: 'stop' is not allowed in a counterexample's records" trace show "$work/$name-stop.jsonl"
+  edit "$kind_trace" "$work/$name-steps.jsonl" 'lines[0]["parameters"]["steps"] = 0'
+  expect 2 "invalid field 'steps' 0" trace replay "$work/$name-steps.jsonl"
+  edit "$kind_trace" "$work/$name-omega.jsonl" 'lines[-1]["omega"] = ["5", "5", "5"]'
+  expect 1 "the recorded steps" trace replay "$work/$name-omega.jsonl"
+  grep -q "the recorded steps.* match .*: no" "$work/stdout" || fail "$name-omega.jsonl: the replay did not report the differing record"
+  edit "$kind_trace" "$work/$name-W-star.jsonl" 'lines[0]["W_star"][0] = "1/3"'
+  expect 1 "NOT reproduced" trace replay "$work/$name-W-star.jsonl"
+done
+edit "$fixed_point" "$work/fixed-cut.jsonl" 'lines.pop()'
+expect 2 "fixed-cut.jsonl: the trace records steps 0 to 0 of the 1 steps of its run; the file is truncated" trace replay "$work/fixed-cut.jsonl"
+edit "$audit_trace" "$work/audit-steps.jsonl" 'lines[0]["parameters"]["steps"] = 2'
+expect 2 "invalid field 'steps' 2: a theorem1-audit-counterexample trace has exactly 1 step" trace replay "$work/audit-steps.jsonl"
+edit "$fixed_point" "$work/fixed-steps.jsonl" 'lines[0]["parameters"]["steps"] = 101'
+expect 2 "invalid field 'steps' 101: a theorem1-counterexample trace has 1 to 100 steps" trace replay "$work/fixed-steps.jsonl"
 
 # Replays print the seed of the run that wrote the trace, and the Theorem 2 seed is checked too.
 expect 0 "theorem1-counterexample trace, written with seed" trace replay "$fixed_point"
@@ -166,5 +232,4 @@ timeout 20 "$sgverify" trace show "$work/objects.jsonl" >/dev/null 2>&1
 status=$?
 [ "$status" -eq 2 ] || fail "a header of 300000 empty objects exited $status (124: over 20 s), expected 2"
 
-echo "$((failures == 0 ? 1 : 0)) passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

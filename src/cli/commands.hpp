@@ -247,7 +247,7 @@ int run_critical_points_command(const CriticalPointsOptions& options);
 struct TraceOptions {
   std::string action;  // show or replay
   std::string file;
-  double time_limit = 600;  // seconds a trajectory replay may run; 0 for no limit
+  double time_limit = 600;  // seconds a replay may run; 0 for no limit
 };
 
 void add_trace_options(CLI::App& command, TraceOptions& options);

@@ -5,6 +5,7 @@
 #include "io/corollary1_trace.hpp"
 #include "io/input_error.hpp"
 #include "io/json_fields.hpp"
+#include "io/replay_time_limit.hpp"
 #include "io/trace_reader.hpp"
 #include "numeric/rational.hpp"
 #include "proofs/theorem1.hpp"
@@ -13,7 +14,11 @@
 
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
+#include <cstdlib>
 #include <iostream>
+#include <mutex>
+#include <thread>
 
 namespace sgverify {
 
@@ -29,83 +34,111 @@ std::string join(const nlohmann::json& list) {
 // in the trace), so the seed is the one the writing run used.
 std::string seed_line(const LoadedTrace& trace) { return fmt::format("{} trace, written with seed {}\n", trace.kind, trace.parameters.seed); }
 
-// Maximum step counts a replay accepts. A counterexample is replayed by a few exact steps, and the
-// bit lengths of an exact trajectory grow too fast for more (docs/trace-format.md gives timings).
-constexpr std::int64_t max_counterexample_steps = 100;
-constexpr std::int64_t max_exact_trajectory_steps = 8;
-constexpr unsigned max_replay_bits = 100'000;
+// Returns the progress callback of a replay of `last_step` steps. It reports progress on standard
+// error and stops the replay with bad input once it has run longer than `time_limit` seconds (0
+// for no limit), because a small edited file can request years of work. The clock starts here.
+// NOTE: the limit is checked between steps only, so one long step (an exact step of a large
+// instance, or the exact moments and W* of 10^6 values before step 0) can overrun it.
+std::function<void(std::int64_t)> replay_progress(const LoadedTrace& trace, std::int64_t last_step, double time_limit) {
+  return [limit = ReplayTimeLimit(trace.name, time_limit), last_step, report = step_progress(std::cerr, last_step)](std::int64_t k) {
+    report(k);
+    limit.check(k, last_step);
+  };
+}
+
+// Returns whether a record contains the k, W and ω text of a replayed step.
+bool same_state(const nlohmann::json& recorded, const RecordedStep& step) {
+  return recorded["k"] == step.k && recorded["W"] == nlohmann::json(step.W) && recorded["omega"] == nlohmann::json(step.omega);
+}
+
+// Returns whether the records of a counterexample contain the k, W and ω of the replay's exact run,
+// step by step.
+bool records_match_run(const LoadedTrace& trace, const Theorem1Run& run) {
+  if (trace.steps.size() != run.trajectory.size()) return false;
+  for (std::size_t i = 0; i < trace.steps.size(); ++i) {
+    if (!same_state(trace.steps[i], run.trajectory[i])) return false;
+  }
+  return true;
+}
 
 // Replays a counterexample to T1.global-attraction: an exact fixed point with ω ≠ 0.
-int replay_fixed_point(const LoadedTrace& trace) {
+int replay_fixed_point(const LoadedTrace& trace, double time_limit) {
+  auto progress = replay_progress(trace, trace.config.steps, time_limit);
   const std::string where = trace.name + ", header";
   const std::string claim = string_field(trace.header, "claim", where);
   const std::string recorded = string_field(trace.header, "verdict", where);
   const std::string level = string_field(trace.header, "level", where);
   const Theorem1Problem problem(trace.data);
-  if (trace.config.steps > max_counterexample_steps) {
-    throw InputError(fmt::format("trace records {} steps for a counterexample; a counterexample replays at most {}", trace.config.steps,
-                                 max_counterexample_steps));
-  }
-  const Theorem1Config config = exact_step_config(trace.config.start, trace.config.mu, trace.config.nu, trace.config.steps);
+  Theorem1Config config = exact_step_config(trace.config.start, trace.config.mu, trace.config.nu, trace.config.steps);
+  config.progress = std::move(progress);  // after exact_step_config, which clears it
   const RowVector<Rational> W_star = least_squares_weights_exact(problem, config.start.W);
   const Theorem1Run run = run_theorem1<Rational>(problem, W_star, config);
   const bool at_solution = W_star == config.start.W;
   const bool omega_nonzero = !config.start.omega.isZero();
   const bool fixed = run.final_W == config.start.W && run.final_omega == config.start.omega;
+  const bool records_match = records_match_run(trace, run);
   std::cout << seed_line(trace) << fmt::format("claim {}: recorded verdict {} ({})\n", claim, recorded, level);
   std::cout << fmt::format("start W = ({}), omega = ({})\n", join(trace.header["parameters"]["W0"]), join(trace.header["parameters"]["omega0"]));
   std::cout << fmt::format("W0 equals the exact least-squares W*: {}\n", at_solution ? "yes" : "no");
   std::cout << fmt::format("omega0 is nonzero: {}\n", omega_nonzero ? "yes" : "no");
   std::cout << fmt::format("after {} exact step(s) the state is unchanged: {}\n", config.steps, fixed ? "yes" : "no");
+  std::cout << fmt::format("the recorded steps match these exact steps: {}\n", records_match ? "yes" : "no");
   // The trace must claim exactly what the replay shows: T1.global-attraction refuted at the exact
   // level, with the W* it records.
   const bool header_matches = claim == "T1.global-attraction" && recorded == "refuted" && level == "exact" && trace.W_star == W_star;
   std::cout << fmt::format("the header's claim, verdict, level and W* match the replay: {}\n", header_matches ? "yes" : "no");
-  const bool reproduced = header_matches && at_solution && omega_nonzero && fixed && config.steps >= 1;
+  const bool reproduced = header_matches && at_solution && omega_nonzero && fixed && records_match && config.steps >= 1;
   std::cout << (reproduced ? "reproduced: refuted (exact); omega never tends to 0 from this start\n"
                            : "NOT reproduced: the recorded verdict does not follow from this trace\n");
   return reproduced ? exit_success : exit_failure;
 }
 
+// Thrown by a trajectory replay's record callback at the first step that differs from the trace.
+struct RecordMismatch {
+  std::string message;
+};
+
 // Replays a trajectory: the same run in the recorded arithmetic must record identical states. It
 // runs no further than the last recorded step, so it costs no more than the run that wrote the trace.
 int replay_trajectory(const LoadedTrace& trace, double time_limit) {
+  // Every trace that `sgverify theorem1` writes replays: the reader applies the writer's limits to
+  // the instance and the precision, and --time-limit bounds the steps. The bit lengths of an exact
+  // run about double each step with the bound schedules, so a long exact trajectory takes as long
+  // to replay as it took to write.
   Theorem1Config config = trace.config;
-  if (config.arithmetic.kind == ArithmeticKind::exact && config.steps > max_exact_trajectory_steps) {
-    throw InputError(fmt::format("trace records {} exact steps; exact replays are limited to {} because bit lengths grow too fast",
-                                 config.steps, max_exact_trajectory_steps));
-  }
-  if (config.arithmetic.bits > max_replay_bits) {
-    throw InputError(fmt::format("trace records arithmetic {}; replays are limited to {} bits", config.arithmetic.name(), max_replay_bits));
-  }
   config.record_step = default_record_steps(config.steps);
   if (trace.last_k < config.steps) config.halt_after = trace.last_k;
-  // Between steps the replay reports progress. It stops with bad input once it has run longer
-  // than --time-limit, because a small edited file can request years of work.
-  // NOTE: the limit is checked between steps only, so one long step (an exact step of a large
-  // instance, or the exact moments of 10^6 values before step 0) can overrun it.
-  const auto started = std::chrono::steady_clock::now();
-  config.progress = [time_limit, started, last_k = trace.last_k, report = step_progress(std::cerr, trace.last_k)](std::int64_t k) {
-    report(k);
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (time_limit > 0 && elapsed > time_limit) {
-      throw InputError(fmt::format("replay stopped after {:.0f} s at step {} of the {} recorded: the trace asks for more work than "
-                                   "--time-limit {} allows; rerun with a larger --time-limit, or 0 for none",
-                                   elapsed, k, last_k, time_limit));
+  config.progress = replay_progress(trace, trace.last_k, time_limit);
+  // Each step is compared as soon as it is recorded, so an edited trace (one record changed, say)
+  // is reported at its first differing step instead of after the whole run.
+  std::size_t compared = 0;
+  config.on_record = [&trace, &compared](const RecordedStep& step) {
+    if (compared == trace.steps.size()) {
+      throw RecordMismatch{fmt::format("the replay records step k = {} after the last of the {} recorded steps", step.k, compared)};
+    }
+    const nlohmann::json& recorded = trace.steps[compared];
+    ++compared;
+    if (!same_state(recorded, step)) {
+      throw RecordMismatch{
+          fmt::format("recorded step {} (k = {}) differs from the replayed step k = {}", compared, recorded["k"].dump(), step.k)};
     }
   };
-  const Theorem1Run run = run_theorem1(Theorem1Problem(trace.data), trace.W_star, config);
-  std::cout << seed_line(trace);
-  const std::size_t common = std::min(trace.steps.size(), run.trajectory.size());
-  for (std::size_t i = 0; i < common; ++i) {
-    const nlohmann::json& recorded = trace.steps[i];
-    const RecordedStep& step = run.trajectory[i];
-    if (recorded["k"] != step.k || recorded["W"] != nlohmann::json(step.W) || recorded["omega"] != nlohmann::json(step.omega)) {
-      std::cout << fmt::format("NOT reproduced: recorded step {} (k = {}) differs from the replayed step k = {}\n", i + 1,
-                               recorded["k"].dump(), step.k);
-      return exit_failure;
-    }
+  // The writer computed W* from W0 in the run's arithmetic, so the header's W_star must be what
+  // the same computation gives here.
+  const Theorem1Problem problem(trace.data);
+  if (least_squares_weights_for(problem, config.start.W, config.arithmetic) != trace.W_star) {
+    std::cout << seed_line(trace) << fmt::format("NOT reproduced: the header's W_star differs from the W* that the {} run computes from W0\n",
+                                                 config.arithmetic.name());
+    return exit_failure;
   }
+  Theorem1Run run;
+  try {
+    run = run_theorem1(problem, trace.W_star, config);
+  } catch (const RecordMismatch& mismatch) {
+    std::cout << seed_line(trace) << "NOT reproduced: " << mismatch.message << "\n";
+    return exit_failure;
+  }
+  std::cout << seed_line(trace);
   if (trace.steps.size() != run.trajectory.size()) {
     std::cout << fmt::format("NOT reproduced: the trace records {} steps up to k = {}, the replay {} up to k = {}\n", trace.steps.size(),
                              trace.last_k, run.trajectory.size(), run.trajectory.empty() ? -1 : run.trajectory.back().k);
@@ -119,12 +152,51 @@ int replay_trajectory(const LoadedTrace& trace, double time_limit) {
                              replayed_stop);
     return exit_failure;
   }
-  std::cout << fmt::format("reproduced: {} recorded steps of the {} run are identical\n", common, run.arithmetic);
+  std::cout << fmt::format("reproduced: {} recorded steps of the {} run are identical\n", compared, run.arithmetic);
   return exit_success;
 }
 
+// Ends the process with bad input (status 2) when it is still alive `time_limit` seconds (0: never)
+// after construction, unless it has been destroyed by then. It bounds work that no check between
+// steps can interrupt, such as one exact step on 10^5-digit values. A replay writes no file and
+// prints its verdict only after the work, so ending the process loses nothing.
+class ReplayWatchdog {
+ public:
+  ReplayWatchdog(std::string name, double time_limit) {
+    if (time_limit <= 0) return;
+    watcher_ = std::thread([this, name = std::move(name), time_limit] {
+      std::unique_lock lock(mutex_);
+      if (done_.wait_for(lock, std::chrono::duration<double>(time_limit), [this] { return finished_; })) return;
+      std::cerr << fmt::format("sgverify: {}: replay stopped after {} s: the trace asks for more work than --time-limit {} allows; "
+                               "rerun with a larger --time-limit, or 0 for none\n",
+                               name, time_limit, time_limit)
+                << std::flush;
+      std::_Exit(exit_bad_input);
+    });
+  }
+  ~ReplayWatchdog() {
+    if (!watcher_.joinable()) return;
+    {
+      const std::lock_guard lock(mutex_);
+      finished_ = true;
+    }
+    done_.notify_one();
+    watcher_.join();
+  }
+  ReplayWatchdog(const ReplayWatchdog&) = delete;
+  ReplayWatchdog& operator=(const ReplayWatchdog&) = delete;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable done_;
+  bool finished_ = false;
+  std::thread watcher_;
+};
+
 // Replays a failing proof step: the step's check on the recorded state must give the recorded verdict.
-int replay_audit_step(const LoadedTrace& trace) {
+// The check is one exact step, which no check between steps can interrupt, so a watchdog keeps it
+// to --time-limit.
+int replay_audit_step(const LoadedTrace& trace, double time_limit) {
   const std::string where = trace.name + ", header";
   const std::string claim = string_field(trace.header, "claim", where);
   const proofs::ProofStep& step = proofs::find_theorem1_step(claim);
@@ -134,19 +206,29 @@ int replay_audit_step(const LoadedTrace& trace) {
   instance.omega = trace.config.start.omega;
   instance.mu = trace.config.mu;
   instance.nu = trace.config.nu;
-  set_multiprecision_bits(256);
-  const proofs::StepVerdict verdict = proofs::check_step(step, instance);
+  // The work runs under the watchdog and the output comes after it, so a stopped replay prints
+  // nothing on standard output.
+  proofs::StepVerdict verdict;
+  bool records_match = false;
+  {
+    const ReplayWatchdog watchdog(trace.name, time_limit);
+    set_multiprecision_bits(256);
+    verdict = proofs::check_step(step, instance);
+    // The records and W_star contain the writer's exact step from this state and its exact W*,
+    // which the same computations must give here.
+    const Theorem1Problem problem(trace.data);
+    const Theorem1Config config = exact_step_config(trace.config.start, trace.config.mu, trace.config.nu);
+    const RowVector<Rational> W_star = least_squares_weights_exact(problem, instance.W);
+    records_match = records_match_run(trace, run_theorem1<Rational>(problem, W_star, config)) && W_star == trace.W_star;
+  }
   const std::string recorded = string_field(trace.header, "verdict", where);
   const std::string recorded_level = string_field(trace.header, "level", where);
-  if (trace.config.steps > max_counterexample_steps) {
-    throw InputError(fmt::format("trace records {} steps for a counterexample; a counterexample replays at most {}", trace.config.steps,
-                                 max_counterexample_steps));
-  }
   std::cout << seed_line(trace) << fmt::format("claim {}: {}\n", claim, step.statement);
   std::cout << fmt::format("instance: d = {}, S = {}, mu {}, nu {}\n", instance.data.dim(), instance.data.samples(), instance.mu.name(),
                            instance.nu.name());
   std::cout << fmt::format("replayed verdict {} ({}): {}\n", to_string(verdict.verdict), to_string(verdict.evidence), verdict.detail);
-  const bool reproduced = to_string(verdict.verdict) == recorded && to_string(verdict.evidence) == recorded_level;
+  std::cout << fmt::format("the recorded steps and W* match the exact step from this state: {}\n", records_match ? "yes" : "no");
+  const bool reproduced = records_match && to_string(verdict.verdict) == recorded && to_string(verdict.evidence) == recorded_level;
   std::cout << (reproduced ? "reproduced: the recorded verdict " + recorded + " follows from this trace\n"
                            : "NOT reproduced: the trace records " + recorded + "\n");
   return reproduced ? exit_success : exit_failure;
@@ -162,7 +244,7 @@ void add_trace_options(CLI::App& command, TraceOptions& options) {
   CLI::App* replay = command.add_subcommand("replay", "Rebuild the instance from the trace and check that it reproduces (exit 0 if so, 1 if not)");
   replay->add_option("file", options.file, "Trace file (.jsonl)")->required();
   replay->add_option("--time-limit", options.time_limit,
-                     "Seconds a theorem1-trajectory replay may run before it stops with exit status 2; 0 for no limit")
+                     "Seconds a replay may run before it stops with exit status 2; 0 for no limit")
       ->capture_default_str()
       ->check(CLI::Validator(
           [](std::string& text) -> std::string {
@@ -183,8 +265,8 @@ int run_trace_command(const TraceOptions& options) {
   if (is_theorem2_trace(options.file)) return run_theorem2_trace(options);
   const LoadedTrace trace = read_trace(options.file);
   if (options.action == "replay") {
-    if (trace.kind == "theorem1-audit-counterexample") return replay_audit_step(trace);
-    return trace.kind == "theorem1-counterexample" ? replay_fixed_point(trace) : replay_trajectory(trace, options.time_limit);
+    if (trace.kind == "theorem1-audit-counterexample") return replay_audit_step(trace, options.time_limit);
+    return trace.kind == "theorem1-counterexample" ? replay_fixed_point(trace, options.time_limit) : replay_trajectory(trace, options.time_limit);
   }
   // The whole text is built before any of it is printed, so a malformed field prints only its error.
   const Dataset& data = trace.data;

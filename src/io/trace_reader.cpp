@@ -3,6 +3,7 @@
 #include "io/input_error.hpp"
 #include "io/json_fields.hpp"
 #include "numeric/rational.hpp"
+#include "proofs/theorem1_audit.hpp"
 
 #include <fmt/format.h>
 
@@ -15,6 +16,9 @@ namespace {
 
 // The fix for a trace beyond the limits of every run: nothing in sgverify writes it.
 constexpr const char* written_by_no_run = "no sgverify run writes such a trace, so it was edited or damaged";
+
+// Steps that a theorem1-counterexample replay repeats at most.
+constexpr std::int64_t max_fixed_point_steps = 100;
 
 template <class Result>
 Result rational_list(const nlohmann::json& list, std::size_t expected, const std::string& where) {
@@ -113,6 +117,42 @@ void check_trajectory_records(LoadedTrace& trace) {
   }
 }
 
+// Checks the records of a counterexample: the writers record every step of the exact run from the
+// counterexample's state, k = 0, 1, ... with no gap, and no `stop`. A fixed point's run does all
+// its steps. Another counterexample's run may stop early (its weights may diverge), so its last
+// record may come before step `steps`.
+void check_counterexample_records(const LoadedTrace& trace) {
+  const auto weights = static_cast<std::size_t>(trace.data.dim() + 1);
+  const bool fixed_point = trace.kind == "theorem1-counterexample";
+  // Both writers record a one-step run. A fixed point's replay repeats the steps of the header, so
+  // a larger count checks more steps (bounded by --time-limit), and an audit replay checks one step.
+  const std::int64_t max_steps = fixed_point ? max_fixed_point_steps : 1;
+  if (trace.config.steps < 1 || trace.config.steps > max_steps) {
+    const std::string allowed = max_steps > 1 ? fmt::format("1 to {} steps", max_steps) : "exactly 1 step";
+    throw InputError(fmt::format("{}, header, parameters: invalid field 'steps' {}: a {} trace has {}; {}", trace.name,
+                                 trace.config.steps, trace.kind, allowed, written_by_no_run));
+  }
+  if (trace.steps.empty()) throw InputError(trace.name + ": the counterexample has no recorded steps; the file is truncated");
+  for (std::size_t i = 0; i < trace.steps.size(); ++i) {
+    const nlohmann::json& record = trace.steps[i];
+    const std::string where = fmt::format("{}, step {}", trace.name, i + 1);
+    const std::int64_t k = integer_field(record, "k", where);
+    if (k != static_cast<std::int64_t>(i) || k > trace.config.steps) {
+      throw InputError(fmt::format("{}: k = {} is out of order; a counterexample records every step k = 0, 1, ... up to the {} of its "
+                                   "run once each",
+                                   where, k, trace.config.steps));
+    }
+    check_string_list(record, "W", weights, where);
+    check_string_list(record, "omega", 3, where);
+    if (record.contains("stop")) throw InputError(where + ": 'stop' is not allowed in a counterexample's records");
+  }
+  const auto recorded = static_cast<std::int64_t>(trace.steps.size());
+  if (fixed_point && recorded != trace.config.steps + 1) {
+    throw InputError(fmt::format("{}: the trace records steps 0 to {} of the {} steps of its run; the file is truncated", trace.name,
+                                 recorded - 1, trace.config.steps));
+  }
+}
+
 // Reads a string field with the parser that also reads the matching flag, and words its error
 // for the trace: "invalid --mu 'x': ..." becomes "WHERE: invalid field 'mu' 'x': ...".
 template <class Parse>
@@ -171,6 +211,15 @@ LoadedTrace parse_trace(std::istream& in, const std::string& name) {
     throw InputError(where + ": unknown trace kind '" + trace.kind + "'");
   }
   trace.data = dataset_from_json(field(trace.header, "instance", where), where + ", instance");
+  // The check of a proof step forms S × S matrices (4.6 GB for S = 5000), so an audit trace may
+  // contain no larger instance than the audit generates.
+  if (trace.kind == "theorem1-audit-counterexample" &&
+      (trace.data.dim() > proofs::max_audit_dim || trace.data.samples() > proofs::max_audit_samples)) {
+    throw InputError(fmt::format("{}, instance: d = {} features and S = {} samples exceed the limits of an audit instance (d at most {}, "
+                                 "S at most {}); {}",
+                                 where, trace.data.dim(), trace.data.samples(), proofs::max_audit_dim, proofs::max_audit_samples,
+                                 written_by_no_run));
+  }
 
   const nlohmann::json& parameters = field(trace.header, "parameters", where);
   const std::string parameters_where = where + ", parameters";
@@ -192,6 +241,13 @@ LoadedTrace parse_trace(std::istream& in, const std::string& name) {
   config.tolerances.weights_relative = parsed_field(tolerances, "weights_relative", parameters_where + ", tolerances", rational);
   config.tolerances.omega = parsed_field(tolerances, "omega", parameters_where + ", tolerances", rational);
   config.tolerances.xi_relative = parsed_field(tolerances, "xi_relative", parameters_where + ", tolerances", rational);
+  for (const auto& [name, value] : {std::pair{"weights_relative", &config.tolerances.weights_relative},
+                                     std::pair{"omega", &config.tolerances.omega}, std::pair{"xi_relative", &config.tolerances.xi_relative}}) {
+    if (*value < 0) {
+      throw InputError(fmt::format("{}, tolerances: invalid field '{}' {}: a tolerance is 0 or more; {}", parameters_where, name,
+                                   rational_to_string(*value), written_by_no_run));
+    }
+  }
   trace.parameters.start_kind = string_field(parameters, "start", parameters_where);
   trace.parameters.seed = unsigned_field(parameters, "seed", parameters_where);
   // The spectrum is informational (replays recompute it), but it must have the documented form.
@@ -201,6 +257,7 @@ LoadedTrace parse_trace(std::istream& in, const std::string& name) {
   integer_field(spectrum, "rank", where + ", spectrum");
   trace.W_star = rational_list<RowVector<Rational>>(field(trace.header, "W_star", where), weights, where + " W_star");
   if (trace.kind == "theorem1-trajectory") check_trajectory_records(trace);
+  else check_counterexample_records(trace);
   return trace;
 }
 

@@ -121,6 +121,8 @@ struct ConvergenceTolerances {
   Rational xi_relative = Rational(1, 1'000'000);       // ‖ξ‖ ≤ this · max(1, ‖y‖)
 };
 
+struct RecordedStep;
+
 struct Theorem1Config {
   ArithmeticSpec arithmetic;
   MuSchedule mu;
@@ -133,6 +135,9 @@ struct Theorem1Config {
   std::function<bool(std::int64_t step)> record_step;
   // Called every 16 steps with the step reached; it decides itself whether to print.
   std::function<void(std::int64_t step)> progress;
+  // Called with each step as soon as it is recorded. A replay compares it with the trace there
+  // and throws to stop the run at the first difference.
+  std::function<void(const RecordedStep& step)> on_record;
   // When set (0 ≤ halt_after < steps), the run records step halt_after and ends there, as if it
   // were cut short. A replay uses it to stop at the last step that a trace records.
   std::int64_t halt_after = -1;
@@ -174,7 +179,8 @@ struct Theorem1Run {
 Theorem1Config exact_step_config(const Theorem1Start& start, const MuSchedule& mu, const NuSchedule& nu, std::int64_t steps = 1);
 
 // The same for a run's own configuration: `base` with exact arithmetic, `start` and `steps`,
-// recording every step and printing no progress. Its schedules, path and tolerances stay.
+// recording every step, with no progress or record callbacks. Its schedules, path and tolerances
+// stay.
 Theorem1Config exact_step_config(Theorem1Config base, const Theorem1Start& start, std::int64_t steps = 1);
 
 // Runs the iteration in scalar T. Declared for Rational, Interval, Mpfr, double and long

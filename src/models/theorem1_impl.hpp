@@ -215,6 +215,7 @@ Theorem1Run run_theorem1(const Theorem1Problem& problem, const RowVector<Rationa
     for (Eigen::Index i = 0; i < W.size(); ++i) row.W.push_back(Traits::to_string(W(i)));
     for (Eigen::Index i = 0; i < omega.size(); ++i) row.omega.push_back(Traits::to_string(omega(i)));
     run.trajectory.push_back(std::move(row));
+    if (config.on_record) config.on_record(run.trajectory.back());
   };
 
   // The progress callback rate-limits itself by the clock. Machine floats call it every 16 steps,

@@ -181,6 +181,7 @@ Theorem1Config exact_step_config(Theorem1Config base, const Theorem1Start& start
   base.steps = steps;
   base.record_step = nullptr;
   base.progress = nullptr;
+  base.on_record = nullptr;
   return base;
 }
 
