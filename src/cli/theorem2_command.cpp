@@ -326,6 +326,7 @@ Vector<Rational> start_from_json(const nlohmann::json& construction, const std::
 std::string read_orbit_records(const std::string& file, const std::string& name, std::int64_t steps) {
   const std::int64_t stride = std::max<std::int64_t>(1, (steps + 1) / 200);
   const std::int64_t last = name == "zero-point" ? -1 : steps / stride * stride;
+
   std::string rows;
   std::ifstream in(file, std::ios::binary);
   std::string line;
@@ -346,11 +347,13 @@ std::string read_orbit_records(const std::string& file, const std::string& name,
                                    "the file is damaged",
                                    where, n, expected, stride, 2 * stride, last));
     }
+
     const nlohmann::json& norm = field(record, "norm", where);
     if (!norm.is_number() || norm.get<double>() < 0) throw InputError(where + ": field 'norm' must be a number of at least 0");
     rows += fmt::format("{:>9}  {:>24.17g}\n", n, norm.get<double>());
     expected += stride;
   }
+
   if (expected <= last) {
     throw InputError(fmt::format("{}, line {}: the file ends before record n = {}; records run n = 0, {}, ... to {}, so it is truncated",
                                  file, line_number, expected, stride, last));
