@@ -186,6 +186,22 @@ lines[0]["parameters"]["omega0"] = [rational() for _ in range(3)]'
 expect 2 "audit-digits.jsonl: replay stopped after 2 s: the trace asks for more work than --time-limit 2 allows" \
   trace replay "$work/audit-digits.jsonl" --time-limit 2
 
+# A trajectory replay keeps to --time-limit within one step too: one exact step over 1000 samples
+# with a start of 10^4-digit rationals ran past 120 s without a check between steps.
+"$sgverify" theorem1 --dim 1 --samples 1000 --arith exact --path samples --mu fixed:1/1000000 --steps 1 \
+  --out "$work/samples-exact" >/dev/null 2>&1 || fail "theorem1 --arith exact --path samples failed"
+edit "$work/samples-exact/trace.jsonl" "$work/samples-digits.jsonl" '
+long_value = "1" + "7" * 10000 + "/" + "3" * 10000
+lines[0]["parameters"]["W0"] = [long_value] * len(lines[0]["parameters"]["W0"])
+lines[0]["parameters"]["omega0"] = ["-" + long_value] * 2 + ["0"]
+for record in lines[1:]:
+    record["W"], record["omega"] = lines[0]["parameters"]["W0"], lines[0]["parameters"]["omega0"]'
+timeout 60 "$sgverify" trace replay "$work/samples-digits.jsonl" --time-limit 2 >"$work/stdout" 2>"$work/stderr"
+status=$?
+[ "$status" -eq 2 ] || fail "a long exact step exited $status (124: over 60 s), expected 2 at --time-limit 2"
+grep -qF "replay stopped after 2 s" "$work/stderr" || fail "a long exact step does not name the time limit: $(cat "$work/stderr")"
+[ -s "$work/stdout" ] && fail "a replay stopped by --time-limit printed on standard output"
+
 # Counterexample records are checked like a trajectory's: every step k = 0 to `steps` once, with no
 # `stop`. A damaged file is bad input, and records that the exact step does not give are not reproduced.
 for kind_trace in "$fixed_point" "$audit_trace"; do

@@ -37,8 +37,8 @@ std::string seed_line(const LoadedTrace& trace) { return fmt::format("{} trace, 
 // Returns the progress callback of a replay of `last_step` steps. It reports progress on standard
 // error and stops the replay with bad input once it has run longer than `time_limit` seconds (0
 // for no limit), because a small edited file can request years of work. The clock starts here.
-// NOTE: the limit is checked between steps only, so one long step (an exact step of a large
-// instance, or the exact moments and W* of 10^6 values before step 0) can overrun it.
+// The limit is checked between steps only, so each replay also keeps a ReplayWatchdog for one
+// long step (an exact step of a large instance, or the exact moments and W* before step 0).
 std::function<void(std::int64_t)> replay_progress(const LoadedTrace& trace, std::int64_t last_step, double time_limit) {
   return [limit = ReplayTimeLimit(trace.name, time_limit), last_step, report = step_progress(std::cerr, last_step)](std::int64_t k) {
     report(k);
@@ -61,6 +61,43 @@ bool records_match_run(const LoadedTrace& trace, const Theorem1Run& run) {
   return true;
 }
 
+// Ends the process with bad input (status 2) when it is still alive `time_limit` seconds (0: never)
+// after construction, unless it has been destroyed by then. It bounds work that no check between
+// steps can interrupt, such as one exact step on 10^5-digit values. A replay writes no file and
+// prints its verdict only after the work, so ending the process loses nothing.
+class ReplayWatchdog {
+ public:
+  ReplayWatchdog(std::string name, double time_limit) {
+    if (time_limit <= 0) return;
+    watcher_ = std::thread([this, name = std::move(name), time_limit] {
+      std::unique_lock lock(mutex_);
+      if (done_.wait_for(lock, std::chrono::duration<double>(time_limit), [this] { return finished_; })) return;
+      std::cerr << fmt::format("sgverify: {}: replay stopped after {} s: the trace asks for more work than --time-limit {} allows; "
+                               "rerun with a larger --time-limit, or 0 for none\n",
+                               name, time_limit, time_limit)
+                << std::flush;
+      std::_Exit(exit_bad_input);
+    });
+  }
+  ~ReplayWatchdog() {
+    if (!watcher_.joinable()) return;
+    {
+      const std::lock_guard lock(mutex_);
+      finished_ = true;
+    }
+    done_.notify_one();
+    watcher_.join();
+  }
+  ReplayWatchdog(const ReplayWatchdog&) = delete;
+  ReplayWatchdog& operator=(const ReplayWatchdog&) = delete;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable done_;
+  bool finished_ = false;
+  std::thread watcher_;
+};
+
 // Replays a counterexample to T1.global-attraction: an exact fixed point with ω ≠ 0.
 int replay_fixed_point(const LoadedTrace& trace, double time_limit) {
   auto progress = replay_progress(trace, trace.config.steps, time_limit);
@@ -68,11 +105,17 @@ int replay_fixed_point(const LoadedTrace& trace, double time_limit) {
   const std::string claim = string_field(trace.header, "claim", where);
   const std::string recorded = string_field(trace.header, "verdict", where);
   const std::string level = string_field(trace.header, "level", where);
-  const Theorem1Problem problem(trace.data);
   Theorem1Config config = exact_step_config(trace.config.start, trace.config.mu, trace.config.nu, trace.config.steps);
   config.progress = std::move(progress);  // after exact_step_config, which clears it
-  const RowVector<Rational> W_star = least_squares_weights_exact(problem, config.start.W);
-  const Theorem1Run run = run_theorem1<Rational>(problem, W_star, config);
+  RowVector<Rational> W_star;
+  Theorem1Run run;
+  {
+    // The progress callback checks the limit between steps, and the watchdog within one long step.
+    const ReplayWatchdog watchdog(trace.name, time_limit);
+    const Theorem1Problem problem(trace.data);
+    W_star = least_squares_weights_exact(problem, config.start.W);
+    run = run_theorem1<Rational>(problem, W_star, config);
+  }
   const bool at_solution = W_star == config.start.W;
   const bool omega_nonzero = !config.start.omega.isZero();
   const bool fixed = run.final_W == config.start.W && run.final_omega == config.start.omega;
@@ -125,17 +168,25 @@ int replay_trajectory(const LoadedTrace& trace, double time_limit) {
   };
   // The writer computed W* from W0 in the run's arithmetic, so the header's W_star must be what
   // the same computation gives here.
-  const Theorem1Problem problem(trace.data);
-  if (least_squares_weights_for(problem, config.start.W, config.arithmetic) != trace.W_star) {
-    std::cout << seed_line(trace) << fmt::format("NOT reproduced: the header's W_star differs from the W* that the {} run computes from W0\n",
-                                                 config.arithmetic.name());
-    return exit_failure;
-  }
   Theorem1Run run;
-  try {
-    run = run_theorem1(problem, trace.W_star, config);
-  } catch (const RecordMismatch& mismatch) {
-    std::cout << seed_line(trace) << "NOT reproduced: " << mismatch.message << "\n";
+  std::string mismatch;
+  {
+    // The progress callback checks the limit between steps, and the watchdog within one long step,
+    // such as an exact step over many samples. Nothing is printed while the watchdog runs.
+    const ReplayWatchdog watchdog(trace.name, time_limit);
+    const Theorem1Problem problem(trace.data);
+    if (least_squares_weights_for(problem, config.start.W, config.arithmetic) != trace.W_star) {
+      mismatch = fmt::format("the header's W_star differs from the W* that the {} run computes from W0", config.arithmetic.name());
+    } else {
+      try {
+        run = run_theorem1(problem, trace.W_star, config);
+      } catch (const RecordMismatch& record_mismatch) {
+        mismatch = record_mismatch.message;
+      }
+    }
+  }
+  if (!mismatch.empty()) {
+    std::cout << seed_line(trace) << "NOT reproduced: " << mismatch << "\n";
     return exit_failure;
   }
   std::cout << seed_line(trace);
@@ -156,42 +207,6 @@ int replay_trajectory(const LoadedTrace& trace, double time_limit) {
   return exit_success;
 }
 
-// Ends the process with bad input (status 2) when it is still alive `time_limit` seconds (0: never)
-// after construction, unless it has been destroyed by then. It bounds work that no check between
-// steps can interrupt, such as one exact step on 10^5-digit values. A replay writes no file and
-// prints its verdict only after the work, so ending the process loses nothing.
-class ReplayWatchdog {
- public:
-  ReplayWatchdog(std::string name, double time_limit) {
-    if (time_limit <= 0) return;
-    watcher_ = std::thread([this, name = std::move(name), time_limit] {
-      std::unique_lock lock(mutex_);
-      if (done_.wait_for(lock, std::chrono::duration<double>(time_limit), [this] { return finished_; })) return;
-      std::cerr << fmt::format("sgverify: {}: replay stopped after {} s: the trace asks for more work than --time-limit {} allows; "
-                               "rerun with a larger --time-limit, or 0 for none\n",
-                               name, time_limit, time_limit)
-                << std::flush;
-      std::_Exit(exit_bad_input);
-    });
-  }
-  ~ReplayWatchdog() {
-    if (!watcher_.joinable()) return;
-    {
-      const std::lock_guard lock(mutex_);
-      finished_ = true;
-    }
-    done_.notify_one();
-    watcher_.join();
-  }
-  ReplayWatchdog(const ReplayWatchdog&) = delete;
-  ReplayWatchdog& operator=(const ReplayWatchdog&) = delete;
-
- private:
-  std::mutex mutex_;
-  std::condition_variable done_;
-  bool finished_ = false;
-  std::thread watcher_;
-};
 
 // Replays a failing proof step: the step's check on the recorded state must give the recorded verdict.
 // The check is one exact step, which no check between steps can interrupt, so a watchdog keeps it
