@@ -180,13 +180,15 @@ struct Corollary1Options {
 
 void add_corollary1_options(CLI::App& command, Corollary1Options& options);
 
-// Runs Corollary 1 with `options` and writes its files into `folder`. Returns the claims, the
-// summary and the text that the command prints. Throws InputError on bad input before writing.
+// The result of execute_corollary1: the claims, the summary and the text that the command prints.
 struct Corollary1Execution {
   std::vector<ClaimResult> claims;
   nlohmann::json summary;
   std::string terminal;
 };
+
+// Runs Corollary 1 with `options` and writes its files into `folder`, with progress on `log`.
+// Throws InputError on bad input before writing anything.
 Corollary1Execution execute_corollary1(const Corollary1Options& options, const OutputFolder& folder, std::ostream& log);
 
 int run_corollary1_command(const Corollary1Options& options);

@@ -110,6 +110,7 @@ struct ReportPart {
   std::string folder;  // relative to the report folder
   std::string heading;
   std::string purpose;
+  std::vector<std::string> plots;  // SVG file names in the folder, filled by complete_parts
 };
 
 // Returns the names of the SVG files directly inside `folder`, sorted.
@@ -125,7 +126,8 @@ std::vector<std::string> plot_files(const std::filesystem::path& folder) {
 
 // Appends a part for each folder of the report that contains plots and is not in `parts` yet, so
 // that the index pages show every plot of the report, including those of a part not listed here.
-void add_unlisted_parts(const std::filesystem::path& report, std::vector<ReportPart>& parts) {
+// Then lists the plots of every part.
+void complete_parts(const std::filesystem::path& report, std::vector<ReportPart>& parts) {
   std::vector<std::string> unlisted;
   for (const auto& entry : std::filesystem::directory_iterator(report)) {
     const std::string name = entry.path().filename().string();
@@ -133,7 +135,8 @@ void add_unlisted_parts(const std::filesystem::path& report, std::vector<ReportP
     if (entry.is_directory() && !listed && !plot_files(entry.path()).empty()) unlisted.push_back(name);
   }
   std::sort(unlisted.begin(), unlisted.end());
-  for (const std::string& name : unlisted) parts.push_back({name, name, ""});
+  for (const std::string& name : unlisted) parts.push_back({name, name, "", {}});
+  for (ReportPart& part : parts) part.plots = plot_files(report / part.folder);
 }
 
 // Returns each reading of an ambiguous statement with its verdict in this run, as plain text.
@@ -164,8 +167,8 @@ std::string introduction(std::uint64_t seed) {
 }
 
 // index.md: the false and ambiguous statements, the verdict table, the Theorem 1 runs and every plot.
-std::string index_markdown(const std::filesystem::path& folder, const std::vector<ClaimResult>& combined,
-                           const std::vector<ReportPart>& parts, const std::string& runs_table, std::uint64_t seed) {
+std::string index_markdown(const std::vector<ClaimResult>& combined, const std::vector<ReportPart>& parts, const std::string& runs_table,
+                           std::uint64_t seed) {
   std::map<std::string, const ClaimResult*> by_id;
   for (const ClaimResult& claim : combined) by_id[claim.id] = &claim;
   std::string index = "# sgverify report\n\n" + introduction(seed) + "\n\n## Statements found false\n\n";
@@ -196,7 +199,7 @@ std::string index_markdown(const std::filesystem::path& folder, const std::vecto
   index += "\n## Plots\n";
   for (const ReportPart& part : parts) {
     index += "\n### " + part.heading + "\n\n" + (part.purpose.empty() ? "" : part.purpose + "\n\n");
-    for (const std::string& plot : plot_files(folder / part.folder)) index += fmt::format("![{0}/{1}]({0}/{1})\n\n", part.folder, plot);
+    for (const std::string& plot : part.plots) index += fmt::format("![{0}/{1}]({0}/{1})\n\n", part.folder, plot);
   }
   return index;
 }
@@ -223,7 +226,7 @@ std::string index_html(const std::filesystem::path& folder, const std::vector<Cl
   body += "</ul>\n<h2>Verdicts</h2>\n" + claims_table_html(combined) + "<h2>Plots</h2>\n";
   for (const ReportPart& part : parts) {
     body += "<h3>" + html_escape(part.heading) + "</h3>\n" + (part.purpose.empty() ? "" : "<p>" + html_escape(part.purpose) + "</p>\n");
-    for (const std::string& plot : plot_files(folder / part.folder)) body += inline_svg_image(folder / part.folder / plot, part.folder + "/" + plot);
+    for (const std::string& plot : part.plots) body += inline_svg_image(folder / part.folder / plot, part.folder + "/" + plot);
   }
   return html_page("sgverify report", body);
 }
@@ -346,14 +349,14 @@ int run_main_job(const RunOptions& options) {
                               to_string(outcome.claims[1].verdict), to_string(outcome.claims[1].evidence));
   }
   std::vector<ReportPart> parts;
-  for (const DefaultRun& run : runs) parts.push_back({run.name, "Theorem 1: " + run.name, run.purpose});
-  parts.push_back({"critical-points", "Appendix B: Figure 6", "the critical points that the SG adds"});
-  parts.push_back({"theorem2", "Theorem 2", "a representative map, and the constructions behind its hypotheses"});
-  parts.push_back({"proposition2", "Proposition 2", "descent of the loss with SG errors"});
-  parts.push_back({"corollary1-run", "Corollary 1", "gradient norms and the gate of one training run with the command's defaults"});
-  parts.push_back({"table2", "Table 2 (reduced preset)", "loss curves of data set 0 of every cell, with the SG and by backpropagation"});
-  add_unlisted_parts(folder.write_to, parts);
-  write_file_atomically(folder.write_to / "index.md", index_markdown(folder.write_to, combined, parts, runs_table, options.seed));
+  for (const DefaultRun& run : runs) parts.push_back({run.name, "Theorem 1: " + run.name, run.purpose, {}});
+  parts.push_back({"critical-points", "Appendix B: Figure 6", "the critical points that the SG adds", {}});
+  parts.push_back({"theorem2", "Theorem 2", "a representative map, and the constructions behind its hypotheses", {}});
+  parts.push_back({"proposition2", "Proposition 2", "descent of the loss with SG errors", {}});
+  parts.push_back({"corollary1-run", "Corollary 1", "gradient norms and the gate of one training run with the command's defaults", {}});
+  parts.push_back({"table2", "Table 2 (reduced preset)", "loss curves of data set 0 of every cell, with the SG and by backpropagation", {}});
+  complete_parts(folder.write_to, parts);
+  write_file_atomically(folder.write_to / "index.md", index_markdown(combined, parts, runs_table, options.seed));
   write_file_atomically(folder.write_to / "index.html", index_html(folder.write_to, combined, parts, options.seed));
 
   nlohmann::json claims = nlohmann::json::array();
