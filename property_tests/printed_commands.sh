@@ -36,4 +36,14 @@ command=$(sed -n 's/^Command: `\(.*\)`$/\1/p' "$work/first/report.md")
 cmp -s "$work/first/trajectory.csv" "$work/second/trajectory.csv" || fail "the command line of report.md gives another trajectory: $command"
 [ "$(sed -n 's/^Command: //p' "$work/second/report.md")" = "\`$command\`" ] || fail "the repeated run prints another command line"
 
+# An --out that starts with a dash or contains a line break reaches gnuplot as no text at all, so
+# the plots are drawn into it like any other.
+(cd "$work" && "$program" theorem1 --steps 10 --out=-rel >/dev/null 2>"$work/stderr") || { fail "theorem1 --out=-rel exited $?"; cat "$work/stderr"; }
+newline_out="$work/two
+lines"
+"$program" theorem1 --steps 10 --out "$newline_out" >/dev/null 2>"$work/stderr" || { fail "theorem1 --out with a line break exited $?"; cat "$work/stderr"; }
+for svg in "$work/-rel/convergence.svg" "$newline_out/convergence.svg"; do
+  tail -c 100 "$svg" 2>/dev/null | grep -q '</svg>' || fail "no complete plot at $svg"
+done
+
 finish

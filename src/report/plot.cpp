@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <fcntl.h>
@@ -29,12 +30,17 @@ namespace {
 // Smallest value drawn on a log axis: well above the subnormal doubles.
 constexpr double smallest_log_value = 1e-300;
 
-int run_gnuplot(const std::filesystem::path& script) {
+// Runs gnuplot on the script file `script` and sends what it draws to the file `svg`. No output
+// path reaches gnuplot as text. The script path is absolute, so gnuplot cannot read it as an
+// option (a folder named "-rel"). The SVG goes to gnuplot's standard output, which this process
+// opens, so a path with a quote or a line break needs no gnuplot quoting.
+int run_gnuplot(const std::filesystem::path& script, const std::filesystem::path& svg) {
   const std::string program = "gnuplot";
-  const std::string script_path = script.string();
+  const std::string script_path = std::filesystem::absolute(script).string();
   char* argv[] = {const_cast<char*>(program.c_str()), const_cast<char*>(script_path.c_str()), nullptr};
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, svg.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
   pid_t child = 0;
   const int spawn_error = posix_spawnp(&child, program.c_str(), &actions, nullptr, argv, environ);
@@ -51,13 +57,15 @@ void render_gnuplot_svg(const std::string& body, const std::filesystem::path& ou
   const std::filesystem::path temporary_svg = output.string() + ".tmp." + std::to_string(::getpid()) + ".svg";
   const std::filesystem::path script = output.string() + ".tmp." + std::to_string(::getpid()) + ".gp";
   std::string text = fmt::format("set terminal svg size {},{} dynamic font 'sans,12' background rgb 'white'\n", width, height);
-  text += "set output " + quote_gnuplot(temporary_svg.string()) + "\n" + body + "\nunset output\n";
+  text += body + "\nunset output\n";
   write_file_atomically(script, text);
 
-  const int status = run_gnuplot(script);
+  const int status = run_gnuplot(script, temporary_svg);
   std::error_code ignored;
   std::filesystem::remove(script, ignored);
-  if (status != 0 || !std::filesystem::exists(temporary_svg)) {
+  std::error_code size_error;
+  const std::uintmax_t size = std::filesystem::file_size(temporary_svg, size_error);
+  if (status != 0 || size_error || size == 0) {
     std::filesystem::remove(temporary_svg, ignored);
     throw std::runtime_error("gnuplot failed to draw " + path_for_messages(output).string() +
                              (status == -1 ? ": gnuplot was not found; run ./setup.sh to install it" : ": exit status " + std::to_string(status)));
