@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <string>
+#include <string_view>
 
 namespace sgverify::proofs {
 
@@ -34,6 +36,13 @@ Matrix<Rational> remove_column(const Matrix<Rational>& matrix, Eigen::Index colu
 }
 
 // The instance with unit `unit` of layer `layer` removed (layer 0 is the input, depth + 1 the output).
+// The source of a shrunk instance: the original source marked "(shrunk)" once, however many
+// shrink steps it took.
+std::string shrunk_source(const std::string& source) {
+  constexpr std::string_view mark = " (shrunk)";
+  return source.ends_with(mark) ? source : source + std::string(mark);
+}
+
 Corollary1Instance remove_unit(const Corollary1Instance& instance, std::size_t layer, Eigen::Index unit) {
   Corollary1Instance smaller = instance;
   const std::size_t last = smaller.architecture.widths.size() - 1;
@@ -52,13 +61,13 @@ Corollary1Instance remove_unit(const Corollary1Instance& instance, std::size_t l
     smaller.state.D = remove_row(smaller.state.D, unit);
     smaller.state.c = remove_row(smaller.state.c, unit);
   }
-  smaller.problem = DeepLinearProblem(instance.problem.source + " (shrunk)", X, Y);
+  smaller.problem = DeepLinearProblem(shrunk_source(instance.problem.source), X, Y);
   return smaller;
 }
 
 Corollary1Instance remove_sample(const Corollary1Instance& instance, Eigen::Index sample) {
   Corollary1Instance smaller = instance;
-  smaller.problem = DeepLinearProblem(instance.problem.source + " (shrunk)", remove_column(instance.problem.X, sample),
+  smaller.problem = DeepLinearProblem(shrunk_source(instance.problem.source), remove_column(instance.problem.X, sample),
                                       remove_column(instance.problem.Y, sample));
   return smaller;
 }

@@ -81,9 +81,9 @@ double exact_check_work(const DeepLinearArchitecture& architecture, std::int64_t
 // The largest exact_check_work that `sgverify corollary1` runs and a trace replay accepts. With
 // entries on the grid 2^-16, widths 512-1-512 (about 7·10^8) took 98 s to replay on a 2-core AMD
 // EPYC machine, and widths 1024-1-1024 (about 5·10^9) more than 5 minutes.
-// NOTE: the estimate counts operations, not digits. An edited trace with 10^5-digit entries at
-// widths 16-16-16 stays far below the limit, yet its replay ran past 120 s, beyond a --time-limit
-// that is checked only between the replay's few steps.
+// The estimate counts operations, not digits: an edited trace with 10^5-digit entries at widths
+// 16-16-16 stays far below the limit, yet its replay runs for minutes. A replay keeps a watchdog
+// that ends it at --time-limit within one step.
 inline constexpr double max_exact_check_work = 1e9;
 
 // Tolerance of the finite-horizon decision of C1.convergence: the final ‖∇_θ L‖ must be at

@@ -176,7 +176,7 @@ std::string to_string(NormKind norm) {
 NormKind parse_norm_kind(const std::string& text) {
   for (NormKind norm : {NormKind::l1, NormKind::l2, NormKind::linf, NormKind::pair})
     if (to_string(norm) == text) return norm;
-  throw InputError("invalid norm '" + text + "': use l1, l2, linf or pair");
+  throw InputError("invalid norm '" + shortened(text) + "': use l1, l2, linf or pair");
 }
 
 std::string to_string(Factor factor) {
@@ -625,7 +625,7 @@ bool jump_at_unit_sphere(NormKind norm, const Vector<Rational>& x0, std::string&
 void check_construction_input(const std::string& name, NormKind norm, const Vector<Rational>& x0, std::int64_t steps) {
   const std::vector<std::string> names{"zero-point", "jump-at-unit-sphere", "isometry", "weighted-shift", "inverse-norm"};
   if (std::find(names.begin(), names.end(), name) == names.end()) {
-    throw InputError("unknown Theorem 2 construction '" + name + "': use zero-point, jump-at-unit-sphere, isometry, weighted-shift or inverse-norm");
+    throw InputError("unknown Theorem 2 construction '" + shortened(name) + "': use zero-point, jump-at-unit-sphere, isometry, weighted-shift or inverse-norm");
   }
   // The constructions use horizons up to 2000; the exact weighted shift costs about steps^2, so
   // 5000 steps take some 10 s and the limit keeps a replay of an edited trace that short.

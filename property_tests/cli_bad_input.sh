@@ -36,10 +36,14 @@ printf 'a,b,y\n1,2,3\n4,5,1e-20\n' >"$work/tiny-target.csv"
 printf 'a,b,y\n1,-3e-6,3\n4,5,6\n' >"$work/tiny-feature.csv"
 printf 'x,b,x,y\n1,2,3,4\n' >"$work/duplicate-names.csv"
 mkfifo "$work/pipe.csv"
+printf 'a,b,y\n1,2\0009,3\n' >"$work/nul.csv"
+printf 'a,b,y\n1,\033[31mred,3\n' >"$work/escape.csv"
+printf 'a,\033[2Jb,y\n1,inf,3\n' >"$work/escape-name.csv"
 
 expect_rejected "invalid arithmetic 'quad'" --arith quad
-expect_rejected "invalid arithmetic 'mpfr:3': BITS must be an integer from 24 to 1000000, for example mpfr:256" --arith mpfr:3
-expect_rejected "invalid arithmetic 'interval:1': BITS must be an integer from 24 to 1000000, for example interval:256" --arith interval:1
+# theorem1 states its own limit of 300000 bits, the one it applies.
+expect_rejected "invalid arithmetic 'mpfr:3': BITS must be an integer from 24 to 300000, for example mpfr:256" --arith mpfr:3
+expect_rejected "invalid arithmetic 'interval:1': BITS must be an integer from 24 to 300000, for example interval:256" --arith interval:1
 expect_rejected "invalid arithmetic 'interval:1x': BITS must be" --arith interval:1x
 expect_rejected "invalid --mu 'fixed:-1'" --mu fixed:-1
 expect_rejected "bound-derived:2" --mu bound-derived:2
@@ -65,6 +69,12 @@ expect_rejected "tiny-target.csv, line 3, column 3 ('y'): value '1e-20' rounds t
 expect_rejected "rescale the target column in the file" --data "$work/tiny-target.csv" --standardize
 expect_rejected "tiny-feature.csv, line 2, column 2 ('b'): value '-3e-6' rounds to 0" --data "$work/tiny-feature.csv"
 expect_rejected "rescale the column in the file, pass --standardize, or write 0" --data "$work/tiny-feature.csv"
+# Control characters in a value or a column name are shown as \xNN: a NUL does not cut the
+# message, and an escape code does not reach the terminal.
+expect_rejected "nul.csv, line 2, column 2 ('b'): invalid value '2\\x009'" --data "$work/nul.csv"
+expect_rejected "invalid value '\\x1b[31mred'" --data "$work/escape.csv"
+expect_rejected "column 2 ('\\x1b[2Jb'): value 'inf' is not finite" --data "$work/escape-name.csv"
+grep -q "$(printf '\033')" "$work/stderr" && { echo "FAIL: an escape code reached standard error"; failures=$((failures + 1)); }
 expect_rejected "duplicate-names.csv, line 1: the column name 'x' appears in columns 1 and 3" --data "$work/duplicate-names.csv"
 expect_rejected "learning rate must lie in" --mu fixed:1e400
 expect_rejected "invalid --steps '12abc'" --steps 12abc
@@ -254,12 +264,12 @@ sed '1s/"eps":"[^"]*"/"eps":5/' "$counterexamples/C1-gate-iff-literal.jsonl" >"$
 sed -E '1s/"x0":\[[^]]*\]/"x0":["0","0"]/' "$counterexamples/T2-needs-strictness-isometry-l2-dim2.jsonl" >"$work/t2-zero-start.jsonl"
 expect_trace_rejected "missing field 'verdict'" replay "$work/no-verdict.jsonl"
 expect_trace_rejected "missing field 'format'" replay "$work/c1-no-format.jsonl"
-expect_trace_rejected "invalid sg_layer 4294967297" replay "$work/c1-wrapping-layer.jsonl"
+expect_trace_rejected "invalid field 'sg_layer' 4294967297" replay "$work/c1-wrapping-layer.jsonl"
 expect_trace_rejected "field 'eps' must be a string" show "$work/c1-eps-number.jsonl"
 expect_trace_rejected "the start x0 is 0" replay "$work/t2-zero-start.jsonl"
 if [ -s "$work/good/trace.jsonl" ]; then
   sed '2s/"loss":[0-9.e+-]*/"loss":"high"/' "$work/good/trace.jsonl" >"$work/loss-string.jsonl"
-  expect_trace_rejected "step 1: field 'loss' must be a number" show "$work/loss-string.jsonl"
+  expect_trace_rejected "record 1: field 'loss' must be a number" show "$work/loss-string.jsonl"
   head -n 5 "$work/good/trace.jsonl" >"$work/cut-at-line.jsonl"
   expect_trace_rejected "the file is truncated" replay "$work/cut-at-line.jsonl"
 fi

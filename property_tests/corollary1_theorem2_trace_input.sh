@@ -45,7 +45,11 @@ expect_both 2 "header C: invalid size 2 x 1" "$work/c1-C.jsonl"
 edit "$c1" "$work/c1-checksum.jsonl" 'lines[0]["checksum"] = "0" * 16'
 expect_both 2 "the checksum does not match the data" "$work/c1-checksum.jsonl"
 edit "$c1" "$work/c1-sg-layer.jsonl" 'lines[0]["sg_layer"] = 7'
-expect_both 2 "invalid sg_layer 7" "$work/c1-sg-layer.jsonl"
+expect_both 2 "c1-sg-layer.jsonl, header: invalid field 'sg_layer' 7: use 1 to the depth" "$work/c1-sg-layer.jsonl"
+# One past the depth: the message names the field of the file, not the flag --sg-layer.
+edit "$c1" "$work/c1-sg-depth.jsonl" 'lines[0]["sg_layer"] = len(lines[0]["widths"]) - 1'
+expect_both 2 "c1-sg-depth.jsonl, header: invalid field 'sg_layer'" "$work/c1-sg-depth.jsonl"
+grep -qF -- "--sg-layer" "$work/stderr" && fail "a trace's sg_layer message names the flag --sg-layer"
 edit "$c1" "$work/c1-eps-text.jsonl" 'lines[0]["eps"] = "abc"'
 expect_both 2 "c1-eps-text.jsonl, header: invalid field 'eps' 'abc'" "$work/c1-eps-text.jsonl"
 
@@ -83,8 +87,24 @@ expect 2 "the exact checks (widths 1024-1-1024, SG after hidden layer 1, S = 1) 
 
 # The replay keeps to --time-limit between the steps of its check: widths 160-1-160 take about a second.
 edit "$c1" "$work/c1-slow.jsonl" "${big_widths//1024/160}"
-expect 2 "c1-slow.jsonl: replay stopped after 0 s at step" trace replay "$work/c1-slow.jsonl" --time-limit 0.001
+expect 2 "c1-slow.jsonl: replay stopped after " trace replay "$work/c1-slow.jsonl" --time-limit 0.001
 expect 2 "rerun with a larger --time-limit, or 0 for none" trace replay "$work/c1-slow.jsonl" --time-limit 0.001
+# And within one step: entries of 10^5 digits at widths 8-8-8 stay far below the work limit, which
+# counts operations and not digits, yet the replay took 117 s. A watchdog ends it at the limit.
+edit "$c1" "$work/c1-digits.jsonl" '
+digits = "1" + "7" * 99990 + "/" + "3" * 99990
+matrix = lambda r, c, value: {"rows": r, "cols": c, "entries": [[value] * c for _ in range(r)]}
+h = lines[0]
+h["widths"], h["sg_layer"] = [8, 8, 8], 1
+h["X"], h["Y"] = matrix(8, 1, "1"), matrix(8, 1, "2")
+h["W"] = [matrix(8, 8, digits), matrix(8, 8, digits)]
+h["C"], h["D"], h["c"] = matrix(8, 8, digits), matrix(8, 8, digits), matrix(8, 1, digits)
+h["checksum"] = checksum(h["X"], h["Y"])'
+timeout 60 "$sgverify" trace replay "$work/c1-digits.jsonl" --time-limit 2 >"$work/stdout" 2>"$work/stderr"
+status=$?
+[ "$status" -eq 2 ] || fail "the replay of 10^5-digit entries exited $status (124: over 60 s), expected 2"
+[ -s "$work/stdout" ] && fail "the replay stopped by --time-limit printed on standard output"
+grep -qF "c1-digits.jsonl: replay stopped after 2" "$work/stderr" || { fail "the stopped replay does not name the limit"; cat "$work/stderr"; }
 
 # A trace that sgverify corollary1 writes is shown and replayed.
 "$sgverify" corollary1 --depth 2 --width 3 --samples 3 --steps 50 --schedule literal --out "$work/written" >/dev/null 2>&1 ||
@@ -106,7 +126,9 @@ expect 2 "has more than 20 digits in its numerator or denominator" trace show "$
 edit "$t2" "$work/t2-entries.jsonl" 'lines[0]["construction"]["x0"] = ["1"] * 17'
 expect_both 2 "construction field 'x0' must list 1 to 16 numbers as strings" "$work/t2-entries.jsonl"
 edit "$t2" "$work/t2-name.jsonl" 'lines[0]["construction"]["name"] = "spiral"'
-expect_both 2 "unknown Theorem 2 construction 'spiral'" "$work/t2-name.jsonl"
+expect_both 2 "t2-name.jsonl, header, construction: unknown Theorem 2 construction 'spiral'" "$work/t2-name.jsonl"
+edit "$t2" "$work/t2-norm-name.jsonl" 'lines[0]["construction"]["norm"] = "l7"'
+expect_both 2 "t2-norm-name.jsonl, header, construction: invalid norm 'l7'" "$work/t2-norm-name.jsonl"
 
 # The replay keeps to --time-limit between orbit steps: 16 entries of 20 digits for 5000 steps of
 # the l2 rotation take seconds.
@@ -115,7 +137,7 @@ lines[0]["construction"]["x0"] = ["%d/%d" % (10**19 + 7 * i, 10**19 + 3) for i i
 lines[0]["construction"]["steps"] = 5000
 lines[1:] = [{"n": n, "norm": 1.0} for n in range(0, 5001, 25)]'
 expect 0 "construction isometry under l2" trace show "$work/t2-slow.jsonl"
-expect 2 "t2-slow.jsonl: replay stopped after 0 s at step" trace replay "$work/t2-slow.jsonl" --time-limit 0.001
+expect 2 "t2-slow.jsonl: replay stopped after " trace replay "$work/t2-slow.jsonl" --time-limit 0.001
 
 # Records run n = 0, s, 2s, ... to the horizon, each once. Anything else is a damaged file.
 edit "$t2" "$work/t2-header-only.jsonl" 'del lines[1:]'

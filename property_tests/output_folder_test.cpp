@@ -104,6 +104,17 @@ TEST_CASE("replacement accepts a trailing separator") {
   CHECK(fs::is_directory(temporary.path() / "report"));
 }
 
+TEST_CASE("replacement through a missing folder reaches and names the folder without it") {
+  const TemporaryFolder temporary("through-missing");
+  const fs::path through_missing = temporary.path() / "missing" / ".." / "report" / ".";
+  CHECK(FolderReplacement::destination_path(through_missing) == temporary.path() / "report");
+  CHECK(FolderReplacement::destination_path("report") == fs::path(".") / "report");
+  FolderReplacement replacement(through_missing);
+  CHECK(replacement.destination() == temporary.path() / "report");
+  replacement.commit();
+  CHECK(entries(temporary.path()) == std::set<std::string>{"report"});
+}
+
 TEST_CASE("replacement rejects nameless paths and files") {
   const TemporaryFolder temporary("rejected");
   for (const fs::path& nameless : {fs::path("."), fs::path(".."), fs::path(""), fs::path("/"), fs::path("../..")}) {

@@ -83,8 +83,9 @@ expect_untouched() {
 # part is complete: one fails, the other makes the data file of a later part malformed first.
 real_gnuplot=$(command -v gnuplot) || { echo "FAIL: gnuplot not found"; exit 1; }
 mkdir "$work/failing" "$work/corrupting"
-printf '#!/bin/sh\ngrep -q regression-realizable-fixed-mu "$1" && exit 1\nexec %s "$@"\n' "$real_gnuplot" >"$work/failing/gnuplot"
-printf '#!/bin/sh\ngrep -q regression-realizable-fixed-mu "$1" && printf "a,b,y\\n1,2,3\\n4,5\\n" >%s\nexec %s "$@"\n' \
+# gnuplot's argument is the script, whose name is the plot's path with a suffix.
+printf '#!/bin/sh\ncase "$1" in *regression-realizable-fixed-mu*) exit 1;; esac\nexec %s "$@"\n' "$real_gnuplot" >"$work/failing/gnuplot"
+printf '#!/bin/sh\ncase "$1" in *regression-realizable-fixed-mu*) printf "a,b,y\\n1,2,3\\n4,5\\n" >%s;; esac\nexec %s "$@"\n' \
   "$work/changing.csv" "$real_gnuplot" >"$work/corrupting/gnuplot"
 chmod +x "$work/failing/gnuplot" "$work/corrupting/gnuplot"
 
@@ -145,5 +146,18 @@ wait "$pid" 2>/dev/null
   fail "folders beside the report after a killed run: $(ls -A "$reports" | tr '\n' ' ')"
 rm -rf "$reports/.latest.partial-$pid"
 expect_untouched "killed run"
+
+# An --out through a folder that does not exist reaches the folder without it, and every printed
+# path names that folder, so the replay commands work when pasted anywhere.
+"$sgverify" run --out "$work/missing/../via-missing/." --diabetes "$diabetes" >"$work/stdout" 2>"$work/stderr" ||
+  { fail "a run with --out through a missing folder failed"; cat "$work/stderr"; }
+[ -s "$work/via-missing/index.html" ] || fail "the run with --out through a missing folder wrote no $work/via-missing/index.html"
+grep -qF "missing/.." "$work/stdout" && fail "the printed paths pass through the missing folder"
+replays=0
+while IFS= read -r command; do
+  replays=$((replays + 1))
+  (cd / && sh -c "$command") >"$work/replay" 2>&1 || { fail "exit status $?: $command"; cat "$work/replay"; }
+done < <(sed -n 's/^  replay: //p' "$work/stdout")
+[ "$replays" -gt 0 ] || fail "the run with --out through a missing folder printed no replay command"
 
 finish

@@ -104,7 +104,7 @@ TEST_CASE("trace arithmetic beyond theorem1 limits rejected") {
   nlohmann::json header = first_line_json(file_text(counterexample_folder + "/T1-global-attraction.jsonl"));
   header["parameters"]["arithmetic"] = "mpfr:300001";
   const std::string message = input_error_message([&] { parse_trace(header.dump() + "\n", "wide.jsonl"); });
-  CHECK(contains(message, "wide.jsonl, header, parameters: arithmetic mpfr:300001 exceeds the Theorem 1 limit of 300000 bits"));
+  CHECK(contains(message, "wide.jsonl, header, parameters: invalid field 'arithmetic' 'mpfr:300001': BITS must be an integer from 24 to 300000"));
 }
 
 // Regression: the Corollary 1 reader allocated rows x cols rationals before checking the rows'

@@ -49,19 +49,38 @@ expect 2 "the file is truncated" trace replay "$work/cut.jsonl"
 
 # Damaged records are bad input before anything runs.
 edit "$trace" "$work/no-W.jsonl" 'del lines[3]["W"]'
-expect 2 "step 3: missing field 'W'" trace replay "$work/no-W.jsonl"
+expect 2 "record 3: missing field 'W'" trace replay "$work/no-W.jsonl"
 edit "$trace" "$work/W-number.jsonl" 'lines[3]["W"] = 5'
 expect 2 "'W' must be a list of 3 strings" trace replay "$work/W-number.jsonl"
 edit "$trace" "$work/short-omega.jsonl" 'lines[3]["omega"] = lines[3]["omega"][:2]'
 expect 2 "'omega' must be a list of 3 strings" trace show "$work/short-omega.jsonl"
 edit "$trace" "$work/k-order.jsonl" 'lines[3]["k"], lines[4]["k"] = lines[4]["k"], lines[3]["k"]'
-expect 2 "is out of order" trace replay "$work/k-order.jsonl"
+expect 2 "a record is missing, repeated or out of order" trace replay "$work/k-order.jsonl"
 edit "$trace" "$work/stop-early.jsonl" 'lines[3]["stop"] = "completed"'
 expect 2 "only the last record may hold 'stop'" trace replay "$work/stop-early.jsonl"
+# The records follow the writer's schedule, so a record removed from the middle is a damaged file.
+edit "$trace" "$work/missing-record.jsonl" 'del lines[150]'
+expect 2 "missing-record.jsonl, record 150: k = 213 where the run records step 210" trace show "$work/missing-record.jsonl"
+expect 2 "a record is missing, repeated or out of order" trace replay "$work/missing-record.jsonl"
+edit "$trace" "$work/repeated-record.jsonl" 'lines.insert(150, lines[150])'
+expect 2 "a record is missing, repeated or out of order" trace show "$work/repeated-record.jsonl"
+# A run completes at its last step only; a stop reason names the step of the last record.
+edit "$trace" "$work/completed-early.jsonl" 'lines.pop(); lines[-1]["stop"] = "completed"'
+expect 2 "invalid field 'stop' 'completed': the last record, at step 2997 of 3000, must say \"stopped at step 2997: REASON\"" \
+  trace show "$work/completed-early.jsonl"
+edit "$trace" "$work/other-stop.jsonl" 'lines[-1]["stop"] = "stopped at step 12: the weights diverged"'
+expect 2 "must say \"completed\" or \"stopped at step 3000: REASON\"" trace replay "$work/other-stop.jsonl"
 
-# Raising the step count in the header does not make the replay run 10^9 steps. It stops at the
-# last recorded step, finds that the records differ, and reports it at once.
+# Raising the step count in the header does not make the replay run 10^9 steps: the records no
+# longer follow the schedule of a 10^9-step run.
 edit "$trace" "$work/huge-steps.jsonl" 'lines[0]["parameters"]["steps"] = 10**9'
+expect 2 "a record is missing, repeated or out of order" trace replay "$work/huge-steps.jsonl"
+# With the last record's stop moved to the records of such a run, the replay stops at the last
+# recorded step, finds that the records differ, and reports it at once.
+edit "$trace" "$work/huge-steps.jsonl" '
+lines[0]["parameters"]["steps"] = 10**9
+del lines[102:]
+lines[-1]["stop"] = "stopped at step 100: edited"'
 expect 1 "NOT reproduced" trace replay "$work/huge-steps.jsonl"
 
 # Each step is compared as it is recorded: a trace edited to a wider interval arithmetic (whose W*
@@ -85,11 +104,13 @@ tail -n 1 "$work/diverged/trace.jsonl" | grep -q '"stop":"stopped at step [0-9]*
   fail "the diverged run's last record lacks its stop reason"
 expect 0 "reproduced" trace replay "$work/diverged/trace.jsonl"
 edit "$work/diverged/trace.jsonl" "$work/claims-completed.jsonl" 'lines[-1]["stop"] = "completed"'
-expect 1 "NOT reproduced: the trace records the end 'completed'" trace replay "$work/claims-completed.jsonl"
+expect 2 "invalid field 'stop' 'completed'" trace replay "$work/claims-completed.jsonl"
+edit "$work/diverged/trace.jsonl" "$work/other-reason.jsonl" 'lines[-1]["stop"] = lines[-1]["stop"].replace("diverged", "stalled")'
+expect 1 "NOT reproduced: the trace records the end 'stopped at step" trace replay "$work/other-reason.jsonl"
 
-# The replay's own end marker in a trace is no end: a trace cut short and marked so is not reproduced.
+# The replay's own end marker in a trace is no end the writer records.
 edit "$trace" "$work/goes-on.jsonl" 'lines.pop(); lines[-1]["stop"] = "no end: the run goes on after step %d" % lines[-1]["k"]'
-expect 1 "NOT reproduced" trace replay "$work/goes-on.jsonl"
+expect 2 "invalid field 'stop' 'no end: the run goes on after step" trace replay "$work/goes-on.jsonl"
 
 # --time-limit: a replay that runs longer stops with exit 2; the value is checked.
 "$sgverify" theorem1 --arith mpfr:2000 --steps 2000 --out "$work/mpfr" >/dev/null 2>&1 || fail "mpfr:2000 run failed"
@@ -131,6 +152,16 @@ expect 2 "invalid horizon 5001" trace replay "$work/horizon.jsonl"
 
 # Header fields are named as fields, not as the flags that set them, and each one is type-checked.
 fixed_point=$(dirname "$0")/counterexamples/T1-global-attraction.jsonl
+# A counterexample's header must claim what its kind can show, and the file alone shows whether it does.
+edit "$fixed_point" "$work/claim.jsonl" 'lines[0]["claim"] = "T1.global-solution"'
+expect 2 "claim 'T1.global-solution', verdict 'refuted', level 'exact': a theorem1-counterexample trace records claim T1.global-attraction" \
+  trace replay "$work/claim.jsonl"
+edit "$(dirname "$0")/counterexamples/T1-xi-recursion.jsonl" "$work/audit-claim.jsonl" 'lines[0]["claim"] = "T1.nothing"'
+expect 2 "audit-claim.jsonl, header: invalid field 'claim' 'T1.nothing': a theorem1-audit-counterexample trace names a proof step" \
+  trace show "$work/audit-claim.jsonl"
+grep -qF "T1.global-solution" "$work/stderr" && fail "the audit trace's claim message offers a claim that no audit trace refutes"
+edit "$(dirname "$0")/counterexamples/T1-xi-recursion.jsonl" "$work/audit-level.jsonl" 'lines[0]["level"] = "proved"'
+expect 2 "invalid field 'level' 'proved': use exact, certified or numerical" trace replay "$work/audit-level.jsonl"
 edit "$fixed_point" "$work/mu.jsonl" 'lines[0]["parameters"]["mu"] = "fixed:abc"'
 expect 2 "parameters: invalid field 'mu'" trace replay "$work/mu.jsonl"
 edit "$fixed_point" "$work/arith.jsonl" 'lines[0]["parameters"]["arithmetic"] = "mpfr:3"'
@@ -157,7 +188,7 @@ status=$?
 # arithmetic that would write a trace that trace show rejects.
 python3 -c 'print(",".join("x%d" % i for i in range(1001)) + ",y"); print(",".join(["1"] * 1002))' >"$work/wide.csv"
 expect 2 "wide.csv: d = 1001 features and S = 1 samples exceed the Theorem 1 limits" theorem1 --data "$work/wide.csv" --out "$work/wide"
-expect 2 "arithmetic mpfr:300001 exceeds the Theorem 1 limit of 300000 bits" theorem1 --arith mpfr:300001 --out "$work/wide"
+expect 2 "invalid arithmetic 'mpfr:300001': BITS must be an integer from 24 to 300000" theorem1 --arith mpfr:300001 --out "$work/wide"
 expect 2 "needs more than 2^33 bits (1 GiB) of significands" theorem1 --arith mpfr:100000 --dim 100 --samples 1000 --out "$work/wide"
 resize "$fixed_point" "$work/wider.jsonl" 1001 1
 expect 2 "wider.jsonl, header, instance: d = 1001 features and S = 1 samples exceed the Theorem 1 limits" trace show "$work/wider.jsonl"
@@ -209,9 +240,9 @@ for kind_trace in "$fixed_point" "$audit_trace"; do
   head -n 1 "$kind_trace" >"$work/$name-header.jsonl"
   expect 2 "the counterexample has no recorded steps; the file is truncated" trace replay "$work/$name-header.jsonl"
   edit "$kind_trace" "$work/$name-twice.jsonl" 'lines.append(lines[-1])'
-  expect 2 "step 3: k = 1 is out of order" trace replay "$work/$name-twice.jsonl"
+  expect 2 "record 3: k = 1 is out of order" trace replay "$work/$name-twice.jsonl"
   edit "$kind_trace" "$work/$name-stop.jsonl" 'lines[-1]["stop"] = "completed"'
-  expect 2 "step 2: 'stop' is not allowed in a counterexample's records" trace show "$work/$name-stop.jsonl"
+  expect 2 "record 2: 'stop' is not allowed in a counterexample's records" trace show "$work/$name-stop.jsonl"
   edit "$kind_trace" "$work/$name-steps.jsonl" 'lines[0]["parameters"]["steps"] = 0'
   expect 2 "invalid field 'steps' 0" trace replay "$work/$name-steps.jsonl"
   edit "$kind_trace" "$work/$name-omega.jsonl" 'lines[-1]["omega"] = ["5", "5", "5"]'

@@ -6,6 +6,7 @@
 #include "io/input_error.hpp"
 #include "io/trace.hpp"
 #include "proofs/theorem1_audit.hpp"
+#include "report/markdown.hpp"
 
 #include <fmt/format.h>
 
@@ -58,7 +59,7 @@ std::string audit_report(const std::vector<proofs::ClaimAudit>& audits, const Au
           "tolerance.\n\n## Details\n\n";
   for (const proofs::ClaimAudit& audit : audits) {
     text += fmt::format("- **{}**: {}", audit.result.id, audit.result.detail);
-    if (!audit.result.replay.empty()) text += fmt::format(" Replay: `{}`", audit.result.replay);
+    if (!audit.result.replay.empty()) text += " Replay: " + markdown_code(audit.result.replay);
     text += "\n";
   }
   return text;

@@ -119,7 +119,7 @@ inline CLI::Validator output_folder_path(const std::string& default_folder) {
 // Exit statuses of the CLI.
 inline constexpr int exit_success = 0;       // the command ran; verdicts are in its output
 inline constexpr int exit_failure = 1;       // an internal failure, such as gnuplot failing
-inline constexpr int exit_bad_input = 2;     // an invalid flag value, file or data value
+// exit_bad_input (2), in io/input_error.hpp: an invalid flag value, file or data value.
 
 struct Theorem1Options {
   std::string family = "regression";
@@ -141,8 +141,8 @@ struct Theorem1Options {
 
 void add_theorem1_options(CLI::App& command, Theorem1Options& options);
 
-// The same text as the options would have on a command line, for reports, with each value quoted
-// for a POSIX shell.
+// The command line that repeats a theorem1 run (without --out), for reports: the program as the
+// user invoked it, then each option, with each word quoted for a POSIX shell.
 std::string theorem1_command_line(const Theorem1Options& options);
 
 // Validate the flag values without computing anything, and throw InputError on the first

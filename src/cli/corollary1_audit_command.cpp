@@ -5,6 +5,7 @@
 #include "io/corollary1_trace.hpp"
 #include "io/input_error.hpp"
 #include "proofs/corollary1.hpp"
+#include "report/markdown.hpp"
 
 #include <fmt/format.h>
 
@@ -67,7 +68,7 @@ std::vector<ClaimResult> execute_corollary1_audit(const AuditOptions& options, c
           "gradient norm to its tolerance.\n\n## Details\n\n";
   for (const ClaimResult& claim : results) {
     text += fmt::format("- **{}**: {}", claim.id, claim.detail);
-    if (!claim.replay.empty()) text += fmt::format(" Replay: `{}`", claim.replay);
+    if (!claim.replay.empty()) text += " Replay: " + markdown_code(claim.replay);
     text += "\n";
   }
   write_file_atomically(folder.write_to / "report.md", text);

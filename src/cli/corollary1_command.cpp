@@ -7,6 +7,7 @@
 #include "numeric/rational.hpp"
 #include "proofs/corollary1.hpp"
 #include "report/plot.hpp"
+#include "report/markdown.hpp"
 
 #include <Eigen/Eigenvalues>
 #include <fmt/format.h>
@@ -282,7 +283,7 @@ Corollary1Execution execute_corollary1(const Corollary1Options& options, const O
   report += "| claim | verdict | level | detail |\n| --- | --- | --- | --- |\n";
   for (const ClaimResult& claim : claims) {
     report += fmt::format("| {} | **{}** | {} | {}{} |\n", claim.id, to_string(claim.verdict), to_string(claim.evidence), claim.detail,
-                          claim.replay.empty() ? "" : " Replay: `" + claim.replay + "`");
+                          claim.replay.empty() ? "" : " Replay: " + markdown_code(claim.replay));
   }
   if (config.schedule == GateSchedule::literal) {
     report += "\nC1.convergence is stated for schedule-consistent only, so this run does not decide it.\n";

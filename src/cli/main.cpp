@@ -57,10 +57,10 @@ int main(int argc, char** argv) {
     return app.exit(help);
   } catch (const InvalidFlagValue& error) {
     // The message already names the flag, the value and the fix.
-    std::cerr << "sgverify: " << error.what() << "\n";
+    std::cerr << "sgverify: " << visible_text(error.what()) << "\n";
     return exit_bad_input;
   } catch (const CLI::ParseError& error) {
-    std::cerr << "sgverify: " << error.what() << "; see sgverify --help\n";
+    std::cerr << "sgverify: " << visible_text(error.what()) << "; see sgverify --help\n";
     return exit_bad_input;
   }
 
@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
     if (theorem2->parsed()) return run_theorem2_command(theorem2_options);
     if (table2->parsed()) return run_table2_command(table2_options);
   } catch (const InputError& error) {
-    std::cerr << "sgverify: " << error.what() << "\n";
+    std::cerr << "sgverify: " << visible_text(error.what()) << "\n";
     return exit_bad_input;
   } catch (const std::exception& error) {
     std::cerr << "sgverify: internal failure: " << error.what() << "\n";

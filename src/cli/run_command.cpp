@@ -6,6 +6,7 @@
 #include "io/input_error.hpp"
 #include "io/output_folder.hpp"
 #include "report/html_report.hpp"
+#include "report/markdown.hpp"
 
 #include <fmt/format.h>
 
@@ -176,8 +177,8 @@ std::string index_markdown(const std::vector<ClaimResult>& combined, const std::
   for (const ClaimResult& claim : combined) {
     if (claim.verdict != Verdict::refuted) continue;
     any_false = true;
-    index += fmt::format("- **{}**: {}. Evidence ({}): {}. Replay: `{}`\n", claim.id, claim.statement, to_string(claim.evidence), claim.detail,
-                         claim.replay.empty() ? std::string("none") : claim.replay);
+    index += fmt::format("- **{}**: {}. Evidence ({}): {}. Replay: {}\n", claim.id, claim.statement, to_string(claim.evidence), claim.detail,
+                         claim.replay.empty() ? std::string("none") : markdown_code(claim.replay));
   }
   if (!any_false) index += "None in this run.\n";
   index += "\n## Statements found ambiguous\n\n";
@@ -187,7 +188,7 @@ std::string index_markdown(const std::vector<ClaimResult>& combined, const std::
   for (const ClaimResult& claim : combined) {
     index += fmt::format("| {} | {} | **{}** | {} | {} | {:.3g} | {} | {} |\n", claim.id, markdown_cell(claim.statement),
                          to_string(claim.verdict), to_string(claim.evidence), claim.instances, claim.worst_value, markdown_cell(claim.detail),
-                         claim.replay.empty() ? std::string("none") : "`" + markdown_cell(claim.replay) + "`");
+                         claim.replay.empty() ? std::string("none") : markdown_code(markdown_cell(claim.replay)));
   }
   index += fmt::format("\nThe step claims come from the [proof audit](audit/report.md) over {} generated instances; the "
                        "convergence claims combine the audit with the runs below.\n", audit_instances);
@@ -266,19 +267,24 @@ int run_main_job(const RunOptions& options) {
   // Every part is written into a staging folder beside --out, which replaces --out only once the
   // whole report is written. A run that fails leaves the previous report as it was. A killed run
   // leaves only its staging folder, which the next run removes before it starts.
-  check_replaceable_report(options.out);
-  FolderReplacement replacement(options.out);
+  // Texts name the folder by the path that the renames reach, which a pasted replay command can
+  // open even when --out passes through a missing folder, as in /x/missing/../run2.
+  const std::filesystem::path destination = FolderReplacement::destination_path(options.out);
+  check_replaceable_report(destination);
+  FolderReplacement replacement(destination);
   const FolderReplacement::Cleanup cleanup = replacement.clean_up_stale_siblings();
   if (cleanup.restored) {
     std::cerr << fmt::format("restored the previous report {} to {}: an interrupted run had moved it aside\n", cleanup.restored->string(),
-                             options.out);
+                             destination.string());
   }
   for (const std::filesystem::path& stale : cleanup.removed) {
     std::cerr << fmt::format("removed {}, left by an interrupted run whose process no longer exists\n", stale.string());
   }
-  const OutputFolder folder(replacement.path(), options.out);
+  const OutputFolder folder(replacement.path(), destination);
   const auto started = std::chrono::steady_clock::now();
 
+  // Each progress line is a command that repeats its part, with the program as invoked.
+  const std::string program = shell_quote(invoked_program);
   const std::vector<DefaultRun> runs = default_runs(options);
   std::vector<Theorem1Execution> executions;
   std::map<std::string, std::vector<ClaimResult>> by_claim;
@@ -293,17 +299,17 @@ int run_main_job(const RunOptions& options) {
   AuditOptions audit_options;
   audit_options.instances = audit_instances;
   audit_options.seed = options.seed;
-  std::cerr << fmt::format("[audit] sgverify audit --proof theorem1 --instances {} --seed {}\n", audit_instances, options.seed);
+  std::cerr << fmt::format("[audit] {} audit --proof theorem1 --instances {} --seed {}\n", program, audit_instances, options.seed);
   for (const ClaimResult& claim : execute_audit(audit_options, folder / "audit", std::cerr)) by_claim[claim.id].push_back(claim);
 
   // Appendices A and B with their default settings, and Figure 6.
   CriticOptions critic_options;
   critic_options.seed = options.seed;
-  std::cerr << fmt::format("[critic] sgverify critic --seed {}\n", options.seed);
+  std::cerr << fmt::format("[critic] {} critic --seed {}\n", program, options.seed);
   for (const ClaimResult& claim : execute_critic(critic_options, folder / "critic", std::cerr)) by_claim[claim.id].push_back(claim);
   CriticalPointsOptions critical_points_options;
   critical_points_options.seed = options.seed;
-  std::cerr << fmt::format("[critical-points] sgverify critical-points --seed {}\n", options.seed);
+  std::cerr << fmt::format("[critical-points] {} critical-points --seed {}\n", program, options.seed);
   for (const ClaimResult& claim : execute_critical_points(critical_points_options, folder / "critical-points", std::cerr)) {
     by_claim[claim.id].push_back(claim);
   }
@@ -311,20 +317,20 @@ int run_main_job(const RunOptions& options) {
   // Theorem 2, Proposition 2 and Corollary 1, on fewer instances than their own defaults.
   Theorem2Options theorem2_options;
   theorem2_options.seed = options.seed;
-  std::cerr << fmt::format("[theorem2] sgverify theorem2 --seed {}\n", options.seed);
+  std::cerr << fmt::format("[theorem2] {} theorem2 --seed {}\n", program, options.seed);
   for (const ClaimResult& claim : execute_theorem2(theorem2_options, folder / "theorem2", std::cerr)) by_claim[claim.id].push_back(claim);
   for (const auto& [proof, instances] : {std::pair<std::string, std::int64_t>{"proposition2", 30}, {"corollary1", 20}}) {
     AuditOptions second;
     second.proof = proof;
     second.instances = instances;
     second.seed = options.seed;
-    std::cerr << fmt::format("[{0}] sgverify audit --proof {0} --instances {1} --seed {2}\n", proof, instances, options.seed);
+    std::cerr << fmt::format("[{0}] {3} audit --proof {0} --instances {1} --seed {2}\n", proof, instances, options.seed, program);
     for (const ClaimResult& claim : execute_audit(second, folder / proof, std::cerr)) by_claim[claim.id].push_back(claim);
   }
   // One training run of Corollary 1 with the command's defaults, for its plots of the gate.
   Corollary1Options corollary1_options;
   corollary1_options.seed = options.seed;
-  std::cerr << fmt::format("[corollary1-run] sgverify corollary1 --seed {}\n", options.seed);
+  std::cerr << fmt::format("[corollary1-run] {} corollary1 --seed {}\n", program, options.seed);
   for (const ClaimResult& claim : execute_corollary1(corollary1_options, folder / "corollary1-run", std::cerr).claims) {
     by_claim[claim.id].push_back(claim);
   }
@@ -333,7 +339,7 @@ int run_main_job(const RunOptions& options) {
   Table2Options table2_options;
   table2_options.quick = true;
   table2_options.seed = options.seed;
-  std::cerr << fmt::format("[table2] sgverify table2 --quick --seed {}\n", options.seed);
+  std::cerr << fmt::format("[table2] {} table2 --quick --seed {}\n", program, options.seed);
   for (const ClaimResult& claim : execute_table2(table2_options, folder / "table2", std::cerr, false)) by_claim[claim.id].push_back(claim);
 
   std::vector<ClaimResult> combined;

@@ -33,7 +33,7 @@ Dataset load_dataset(const Theorem1Options& options) {
     data = read_csv_dataset(options.data_file, CsvOptions{options.standardize, default_grid_bits});
     check_theorem1_size(data.dim(), data.samples(), options.data_file, "use a file with fewer feature columns or rows");
   }
-  check_theorem1_precision(parse_arithmetic(options.arithmetic), data.dim(), data.samples(), "invalid --arith '" + options.arithmetic + "'",
+  check_theorem1_precision(parse_arithmetic(options.arithmetic, max_theorem1_bits), data.dim(), data.samples(), "invalid --arith '" + options.arithmetic + "'",
                            "use fewer bits or a smaller instance");
   return data;
 }
@@ -60,7 +60,7 @@ FamilySpec family_spec_from_options(const Theorem1Options& options) {
 
 Theorem1Config theorem1_config_from_options(const Theorem1Options& options) {
   Theorem1Config config;
-  config.arithmetic = parse_arithmetic(options.arithmetic);
+  config.arithmetic = parse_arithmetic(options.arithmetic, max_theorem1_bits);
   config.mu = parse_mu_schedule(options.mu);
   config.nu = parse_nu_schedule(options.nu);
   parse_start(options.start);
@@ -95,7 +95,7 @@ void add_theorem1_options(CLI::App& command, Theorem1Options& options) {
 }
 
 std::string theorem1_command_line(const Theorem1Options& options) {
-  std::string line = "sgverify theorem1";
+  std::string line = shell_quote(invoked_program) + " theorem1";
   if (options.data_file.empty()) {
     line += fmt::format(" --family {} --dim {} --samples {}", shell_quote(options.family), options.dim, options.samples);
     if (options.family == "regression") line += " --noise " + shell_quote(options.noise);

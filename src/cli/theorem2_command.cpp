@@ -11,6 +11,7 @@
 #include "numeric/rational.hpp"
 #include "proofs/proposition2.hpp"
 #include "proofs/theorem2.hpp"
+#include "report/markdown.hpp"
 #include "report/plot.hpp"
 
 #include <fmt/format.h>
@@ -46,7 +47,7 @@ std::string claim_table(const std::vector<ClaimResult>& claims) {
   text += "\n## Details\n\n";
   for (const ClaimResult& claim : claims) {
     text += fmt::format("- **{}**: {}", claim.id, claim.detail);
-    if (!claim.replay.empty()) text += fmt::format(" Replay: `{}`", claim.replay);
+    if (!claim.replay.empty()) text += " Replay: " + markdown_code(claim.replay);
     text += "\n";
   }
   return text;
@@ -370,10 +371,18 @@ int run_theorem2_trace(const TraceOptions& options) {
   const nlohmann::json& construction = field(header, "construction", where);
   if (!construction.is_object()) throw InputError(where + ": field 'construction' must be an object");
   const std::string name = string_field(construction, "name", where + ", construction");
-  const proofs::NormKind norm = proofs::parse_norm_kind(string_field(construction, "norm", where + ", construction"));
+  const std::string norm_text = string_field(construction, "norm", where + ", construction");
   const std::int64_t steps = integer_field(construction, "steps", where + ", construction");
   const Vector<Rational> x0 = start_from_json(construction, where);
-  proofs::check_construction_input(name, norm, x0, steps);
+  // The checks of the construction's input name no file, so the file goes in front of them.
+  proofs::NormKind norm{};
+  try {
+    norm = proofs::parse_norm_kind(norm_text);
+    proofs::check_construction_input(name, norm, x0, steps);
+  } catch (const InputError& error) {
+    throw InputError(fmt::format("{}, construction: {}; no sgverify run writes such a trace, so it was edited or damaged", where,
+                                 error.what()));
+  }
   const std::string recorded_claim = string_field(header, "claim", where);
   const std::string recorded = string_field(header, "verdict", where);
   const std::string recorded_level = string_field(header, "level", where);

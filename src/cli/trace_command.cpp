@@ -14,11 +14,7 @@
 
 #include <charconv>
 #include <chrono>
-#include <condition_variable>
-#include <cstdlib>
 #include <iostream>
-#include <mutex>
-#include <thread>
 
 namespace sgverify {
 
@@ -60,43 +56,6 @@ bool records_match_run(const LoadedTrace& trace, const Theorem1Run& run) {
   }
   return true;
 }
-
-// Ends the process with bad input (status 2) when it is still alive `time_limit` seconds (0: never)
-// after construction, unless it has been destroyed by then. It bounds work that no check between
-// steps can interrupt, such as one exact step on 10^5-digit values. A replay writes no file and
-// prints its verdict only after the work, so ending the process loses nothing.
-class ReplayWatchdog {
- public:
-  ReplayWatchdog(std::string name, double time_limit) {
-    if (time_limit <= 0) return;
-    watcher_ = std::thread([this, name = std::move(name), time_limit] {
-      std::unique_lock lock(mutex_);
-      if (done_.wait_for(lock, std::chrono::duration<double>(time_limit), [this] { return finished_; })) return;
-      std::cerr << fmt::format("sgverify: {}: replay stopped after {} s: the trace asks for more work than --time-limit {} allows; "
-                               "rerun with a larger --time-limit, or 0 for none\n",
-                               name, time_limit, time_limit)
-                << std::flush;
-      std::_Exit(exit_bad_input);
-    });
-  }
-  ~ReplayWatchdog() {
-    if (!watcher_.joinable()) return;
-    {
-      const std::lock_guard lock(mutex_);
-      finished_ = true;
-    }
-    done_.notify_one();
-    watcher_.join();
-  }
-  ReplayWatchdog(const ReplayWatchdog&) = delete;
-  ReplayWatchdog& operator=(const ReplayWatchdog&) = delete;
-
- private:
-  std::mutex mutex_;
-  std::condition_variable done_;
-  bool finished_ = false;
-  std::thread watcher_;
-};
 
 // Replays a counterexample to T1.global-attraction: an exact fixed point with ω ≠ 0.
 int replay_fixed_point(const LoadedTrace& trace, double time_limit) {
@@ -301,7 +260,7 @@ int run_trace_command(const TraceOptions& options) {
   text += fmt::format("{:>9}  {:>12}  {:>12}  {:>12}  {:>12}\n", "k", "loss", "||W-W*||", "||omega||", "||xi||");
   for (std::size_t i = 0; i < trace.steps.size(); ++i) {
     const nlohmann::json& step = trace.steps[i];
-    const std::string step_where = fmt::format("{}, step {}", trace.name, i + 1);
+    const std::string step_where = fmt::format("{}, record {}", trace.name, i + 1);
     const auto number = [&](const char* name) { return optional_number_field(step, name, 0.0, step_where); };
     text += fmt::format("{:>9}  {:>12.5e}  {:>12.5e}  {:>12.5e}  {:>12.5e}\n", optional_integer_field(step, "k", -1, step_where),
                         number("loss"), number("weights_error"), number("omega_norm"), number("xi_norm"));

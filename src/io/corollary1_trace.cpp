@@ -104,7 +104,7 @@ DeepLinearArchitecture architecture_from_json(const nlohmann::json& header, cons
   DeepLinearArchitecture architecture;
   const nlohmann::json& widths = field(header, "widths", where);
   // 1002 widths is the deepest network that `sgverify corollary1 --depth 1000` builds.
-  if (!widths.is_array() || widths.size() > 1002) throw InputError(where + ": 'widths' must be a list of 3 to 1002 integers");
+  if (!widths.is_array() || widths.size() < 3 || widths.size() > 1002) throw InputError(where + ": 'widths' must be a list of 3 to 1002 integers");
   for (const nlohmann::json& width : widths) {
     if (!width.is_number_integer() || width.get<std::int64_t>() < 1 || width.get<std::int64_t>() > max_trace_width) {
       throw InputError(fmt::format("{}: invalid field 'widths' {}: use integers from 1 to {}", where, shortened(widths.dump()), max_trace_width));
@@ -112,9 +112,11 @@ DeepLinearArchitecture architecture_from_json(const nlohmann::json& header, cons
     architecture.widths.push_back(width.get<Eigen::Index>());
   }
   const std::int64_t sg_layer = integer_field(header, "sg_layer", where);
-  // Range-checked here, because a larger value would wrap in the int that check_architecture reads.
-  if (sg_layer < 1 || sg_layer > static_cast<std::int64_t>(architecture.widths.size())) {
-    throw InputError(fmt::format("{}: invalid sg_layer {}: use 1 to {}", where, sg_layer, architecture.widths.size()));
+  // Range-checked here, with the file named, so that check_architecture (which words its messages
+  // for the flags of `sgverify corollary1`) finds nothing to reject.
+  if (sg_layer < 1 || sg_layer > architecture.depth()) {
+    throw InputError(fmt::format("{}: invalid field 'sg_layer' {}: use 1 to the depth {} that 'widths' gives", where, sg_layer,
+                                 architecture.depth()));
   }
   architecture.sg_layer = static_cast<int>(sg_layer);
   check_architecture(architecture);
@@ -243,11 +245,17 @@ int replay_corollary1_trace(const std::filesystem::path& path, double time_limit
                                       std::move(trace.state), trace.eps, trace.nu, trace.origin};
   limit.check(1, steps);
   const proofs::CheckProgress progress = [&limit, steps](int steps_done) { limit.check(1 + steps_done, steps); };
-  const proofs::Corollary1Verdict verdict =
-      trace.claim == proofs::linear_sg_exact_id
-          ? proofs::check_linear_sg_exact(instance, progress)
-          : proofs::check_gate_iff(instance, trace.claim == proofs::gate_iff_consistent_id ? GateSchedule::consistent : GateSchedule::literal,
-                                   progress);
+  proofs::Corollary1Verdict verdict;
+  {
+    // One step of the check can take long on entries of many digits, which the work estimate of
+    // the reader does not count, so a watchdog also bounds each step. Nothing is printed before
+    // the check ends.
+    const ReplayWatchdog watchdog(path.string(), time_limit);
+    verdict = trace.claim == proofs::linear_sg_exact_id
+                  ? proofs::check_linear_sg_exact(instance, progress)
+                  : proofs::check_gate_iff(instance, trace.claim == proofs::gate_iff_consistent_id ? GateSchedule::consistent : GateSchedule::literal,
+                                           progress);
+  }
   std::cout << fmt::format("claim {}: recorded verdict {} ({})\n", trace.claim, trace.recorded, trace.recorded_level);
   std::cout << fmt::format("instance: {}, S = {}, state: {}\n", trace.architecture.describe(), samples, instance.origin);
   std::cout << fmt::format("replayed verdict {} ({}): {}\n", to_string(verdict.verdict), to_string(verdict.evidence), verdict.detail);

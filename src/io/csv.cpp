@@ -53,7 +53,7 @@ bool is_non_finite_word(std::string text) {
 // Reads one field exactly. `where` gives the file, line and column, and every message quotes the
 // field as written in the file.
 Rational parse_field(const std::string& field, const std::string& where) {
-  if (is_non_finite_word(field)) throw InputError(where + ": value '" + field + "' is not finite; remove the sample or fill in a number");
+  if (is_non_finite_word(field)) throw InputError(where + ": value '" + shortened(field) + "' is not finite; remove the sample or fill in a number");
   if (field.empty()) throw InputError(where + ": the value is missing; fill in a number or remove the sample");
   try {
     return parse_rational(field, "value");
@@ -151,7 +151,7 @@ Dataset parse_csv_dataset(const std::string& text, const std::string& name, cons
     std::vector<Rational> row;
     row.reserve(columns);
     for (std::size_t column = 0; column < columns; ++column) {
-      const std::string where = fmt::format("{}, line {}, column {} ('{}')", name, line_number, column + 1, header[column]);
+      const std::string where = fmt::format("{}, line {}, column {} ('{}')", name, line_number, column + 1, shortened(header[column]));
       row.push_back(parse_field(fields[column], where));
       // The target is rounded to the grid as read, and so are the features unless they are standardized first.
       const bool is_target = column + 1 == columns;

@@ -68,7 +68,7 @@ bool exchange_folders(const std::filesystem::path& staging, const std::filesyste
 
 }  // namespace
 
-FolderReplacement::FolderReplacement(const std::filesystem::path& destination) {
+std::filesystem::path FolderReplacement::destination_path(const std::filesystem::path& destination) {
   std::filesystem::path normal = destination.lexically_normal();
   if (normal.filename().empty()) normal = normal.parent_path();  // a trailing separator
   const std::string name = normal.filename().string();
@@ -80,11 +80,16 @@ FolderReplacement::FolderReplacement(const std::filesystem::path& destination) {
     throw InputError("cannot replace " + destination.string() + " with a folder: it is a file, so remove it or choose another path");
   }
   if (normal.parent_path().empty()) normal = std::filesystem::path(".") / normal;
-  destination_ = normal;
+  return normal;
+}
+
+FolderReplacement::FolderReplacement(const std::filesystem::path& destination) {
+  destination_ = destination_path(destination);
   staging_ = sibling(destination_, partial_marker, ::getpid());
   previous_ = sibling(destination_, previous_marker, ::getpid());
   create_output_folder(destination_.parent_path());
   // A folder of this PID can only come from an earlier process that had the same PID.
+  std::error_code error;
   std::filesystem::remove_all(staging_, error);  // a failure shows in create_output_folder
   create_output_folder(staging_);
 }

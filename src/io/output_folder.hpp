@@ -40,6 +40,12 @@ class FolderReplacement {
   FolderReplacement& operator=(const FolderReplacement&) = delete;
 
   const std::filesystem::path& path() const { return staging_; }
+  const std::filesystem::path& destination() const { return destination_; }
+
+  // The path that the constructor replaces for `destination`: its lexically normal form without a
+  // trailing separator, so "/x/missing/../run2/." is "/x/run2", the folder that the renames reach.
+  // Throws InputError as the constructor does.
+  static std::filesystem::path destination_path(const std::filesystem::path& destination);
 
   // Puts the staging folder in the destination's place, then removes the previous destination.
   // An existing destination is swapped with the staging folder by one renameat2(RENAME_EXCHANGE),

@@ -3,7 +3,9 @@
 #include "io/input_error.hpp"
 #include "io/json_fields.hpp"
 #include "numeric/rational.hpp"
+#include "claims/theorem1_claims.hpp"
 #include "proofs/theorem1_audit.hpp"
+#include "report/theorem1_report.hpp"
 
 #include <fmt/format.h>
 
@@ -92,19 +94,24 @@ void check_string_list(const nlohmann::json& record, const char* name, std::size
 void check_trajectory_records(LoadedTrace& trace) {
   if (trace.steps.empty()) throw InputError(trace.name + ": the trajectory has no recorded steps; the file is truncated");
   const auto weights = static_cast<std::size_t>(trace.data.dim() + 1);
+  const RecordSchedule schedule(trace.config.steps);
   std::int64_t previous = -1;
   for (std::size_t i = 0; i < trace.steps.size(); ++i) {
     const nlohmann::json& record = trace.steps[i];
-    const std::string where = fmt::format("{}, step {}", trace.name, i + 1);
+    const std::string where = fmt::format("{}, record {}", trace.name, i + 1);
     const std::int64_t k = integer_field(record, "k", where);
-    if (k <= previous || k > trace.config.steps || (i == 0 && k != 0)) {
-      throw InputError(fmt::format("{}: k = {} is out of order; records run from k = 0 upwards to at most the {} steps of the run", where,
-                                   k, trace.config.steps));
+    const bool last = i + 1 == trace.steps.size();
+    // The writer records each scheduled step, and ends with its last step, which may come before
+    // the next scheduled one when the run stops early.
+    const std::int64_t expected = i == 0 ? 0 : std::min(schedule.next_after(previous), trace.config.steps);
+    if (k < 0 || k > trace.config.steps || (last ? (k <= previous || k > expected) : k != expected)) {
+      throw InputError(fmt::format("{}: k = {} where the run records step {}; the records of a {}-step run follow its record "
+                                   "schedule from k = 0, so a record is missing, repeated or out of order",
+                                   where, k, expected, trace.config.steps));
     }
     previous = k;
     check_string_list(record, "W", weights, where);
     check_string_list(record, "omega", 3, where);
-    const bool last = i + 1 == trace.steps.size();
     if (record.contains("stop") && !last) throw InputError(where + ": only the last record may hold 'stop'");
     if (last) trace.stop = optional_string_field(record, "stop", "", where);
   }
@@ -114,6 +121,17 @@ void check_trajectory_records(LoadedTrace& trace) {
     throw InputError(fmt::format("{}: the trace ends at step {} of the {} steps of its run and does not record why the run stopped; "
                                  "the file is truncated",
                                  trace.name, trace.last_k, trace.config.steps));
+  }
+  // The writer's stop is "completed" after the last step, or "stopped at step K: reason" at the
+  // last record's step K.
+  const std::string stopped_here = fmt::format("stopped at step {}: ", trace.last_k);
+  const bool completed = trace.stop == "completed" && trace.last_k == trace.config.steps;
+  const bool stopped = trace.stop.starts_with(stopped_here) && trace.stop.size() > stopped_here.size();
+  if (!trace.stop.empty() && !completed && !stopped) {
+    const std::string allowed = fmt::format("{}\"{}REASON\"", trace.last_k == trace.config.steps ? "\"completed\" or " : "", stopped_here);
+    throw InputError(fmt::format("{}, record {}: invalid field 'stop' '{}': the last record, at step {} of {}, must say {}; the "
+                                 "file was edited or damaged",
+                                 trace.name, trace.steps.size(), shortened(trace.stop), trace.last_k, trace.config.steps, allowed));
   }
 }
 
@@ -135,7 +153,7 @@ void check_counterexample_records(const LoadedTrace& trace) {
   if (trace.steps.empty()) throw InputError(trace.name + ": the counterexample has no recorded steps; the file is truncated");
   for (std::size_t i = 0; i < trace.steps.size(); ++i) {
     const nlohmann::json& record = trace.steps[i];
-    const std::string where = fmt::format("{}, step {}", trace.name, i + 1);
+    const std::string where = fmt::format("{}, record {}", trace.name, i + 1);
     const std::int64_t k = integer_field(record, "k", where);
     if (k != static_cast<std::int64_t>(i) || k > trace.config.steps) {
       throw InputError(fmt::format("{}: k = {} is out of order; a counterexample records every step k = 0, 1, ... up to the {} of its "
@@ -150,6 +168,43 @@ void check_counterexample_records(const LoadedTrace& trace) {
   if (fixed_point && recorded != trace.config.steps + 1) {
     throw InputError(fmt::format("{}: the trace records steps 0 to {} of the {} steps of its run; the file is truncated", trace.name,
                                  recorded - 1, trace.config.steps));
+  }
+}
+
+// Checks the claim, verdict and level of a counterexample's header against what its kind can
+// show: a fixed point refutes T1.global-attraction exactly, and an audit trace names a proof step
+// of the audit with a verdict and a level of evidence. A replay compares the rest with its own
+// result.
+void check_counterexample_claim(const LoadedTrace& trace) {
+  const std::string where = trace.name + ", header";
+  const std::string claim = string_field(trace.header, "claim", where);
+  const std::string verdict = string_field(trace.header, "verdict", where);
+  const std::string level = string_field(trace.header, "level", where);
+  if (trace.kind == "theorem1-counterexample") {
+    if (claim != global_attraction_id || verdict != "refuted" || level != "exact") {
+      throw InputError(fmt::format("{}: claim '{}', verdict '{}', level '{}': a theorem1-counterexample trace records claim {}, "
+                                   "verdict refuted, level exact; {}",
+                                   where, shortened(claim), shortened(verdict), shortened(level), global_attraction_id, written_by_no_run));
+    }
+    return;
+  }
+  std::string steps;
+  bool known = false;
+  for (const proofs::ProofStep& step : proofs::theorem1_steps()) {
+    known = known || step.id == claim;
+    steps += (steps.empty() ? "" : ", ") + step.id;
+  }
+  if (!known) {
+    throw InputError(fmt::format("{}: invalid field 'claim' '{}': a theorem1-audit-counterexample trace names a proof step ({}); {}", where,
+                                 shortened(claim), steps, written_by_no_run));
+  }
+  if (verdict != "confirmed" && verdict != "refuted" && verdict != "inconclusive") {
+    throw InputError(fmt::format("{}: invalid field 'verdict' '{}': use confirmed, refuted or inconclusive; {}", where, shortened(verdict),
+                                 written_by_no_run));
+  }
+  if (level != "exact" && level != "certified" && level != "numerical") {
+    throw InputError(fmt::format("{}: invalid field 'level' '{}': use exact, certified or numerical; {}", where, shortened(level),
+                                 written_by_no_run));
   }
 }
 
@@ -224,7 +279,8 @@ LoadedTrace parse_trace(std::istream& in, const std::string& name) {
   const nlohmann::json& parameters = field(trace.header, "parameters", where);
   const std::string parameters_where = where + ", parameters";
   Theorem1Config& config = trace.config;
-  config.arithmetic = parsed_field(parameters, "arithmetic", parameters_where, parse_arithmetic);
+  config.arithmetic = parsed_field(parameters, "arithmetic", parameters_where,
+                                   [](const std::string& text) { return parse_arithmetic(text, max_theorem1_bits); });
   config.mu = parsed_field(parameters, "mu", parameters_where, parse_mu_schedule);
   config.nu = parsed_field(parameters, "nu", parameters_where, parse_nu_schedule);
   config.path = parsed_field(parameters, "path", parameters_where, parse_path);
@@ -257,7 +313,10 @@ LoadedTrace parse_trace(std::istream& in, const std::string& name) {
   integer_field(spectrum, "rank", where + ", spectrum");
   trace.W_star = rational_list<RowVector<Rational>>(field(trace.header, "W_star", where), weights, where + " W_star");
   if (trace.kind == "theorem1-trajectory") check_trajectory_records(trace);
-  else check_counterexample_records(trace);
+  else {
+    check_counterexample_claim(trace);
+    check_counterexample_records(trace);
+  }
   return trace;
 }
 

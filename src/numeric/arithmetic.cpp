@@ -8,14 +8,13 @@ namespace sgverify {
 
 namespace {
 
-// Precision limits of --arith: below 24 bits an interval run decides nothing, and above
-// 1,000,000 bits a single product takes seconds.
+// Below 24 bits an interval run decides nothing. Above max_arithmetic_bits (10^6) a single
+// product takes seconds.
 constexpr unsigned min_bits = 24;
-constexpr unsigned max_bits = 1'000'000;
 
 // Reads the BITS of `kind`:BITS, where `whole` is the flag value as given. The example in the
 // message has the kind that the user typed.
-unsigned parse_bits(const std::string& kind, const std::string& text, const std::string& whole) {
+unsigned parse_bits(const std::string& kind, const std::string& text, const std::string& whole, unsigned max_bits) {
   unsigned bits = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), bits);
   if (error != std::errc() || end != text.data() + text.size() || bits < min_bits || bits > max_bits) {
@@ -55,12 +54,12 @@ Evidence ArithmeticSpec::evidence() const {
   }
 }
 
-ArithmeticSpec parse_arithmetic(const std::string& text) {
+ArithmeticSpec parse_arithmetic(const std::string& text, unsigned max_bits) {
   if (text == "exact") return {ArithmeticKind::exact, 0};
   if (text == "double") return {ArithmeticKind::double_precision, 0};
   if (text == "long-double") return {ArithmeticKind::long_double, 0};
-  if (text.starts_with("interval:")) return {ArithmeticKind::interval, parse_bits("interval", text.substr(9), text)};
-  if (text.starts_with("mpfr:")) return {ArithmeticKind::mpfr, parse_bits("mpfr", text.substr(5), text)};
+  if (text.starts_with("interval:")) return {ArithmeticKind::interval, parse_bits("interval", text.substr(9), text, max_bits)};
+  if (text.starts_with("mpfr:")) return {ArithmeticKind::mpfr, parse_bits("mpfr", text.substr(5), text, max_bits)};
   throw InputError("invalid arithmetic '" + shortened(text) +
                    "': use exact, interval:BITS, mpfr:BITS, double or long-double");
 }

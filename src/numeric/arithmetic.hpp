@@ -18,8 +18,13 @@ struct ArithmeticSpec {
   Evidence evidence() const;
 };
 
-// Parses a value of --arith; throws InputError naming the value on anything else.
-ArithmeticSpec parse_arithmetic(const std::string& text);
+// The maximum BITS of mpfr:BITS and interval:BITS in any command. A command may set a lower
+// limit, as theorem1 does.
+inline constexpr unsigned max_arithmetic_bits = 1'000'000;
+
+// Parses a value of --arith with at most `max_bits` bits; throws InputError naming the value and
+// the range on anything else.
+ArithmeticSpec parse_arithmetic(const std::string& text, unsigned max_bits = max_arithmetic_bits);
 
 // Sets the process-wide default precision of mpfr_float and mpfi_float. Call it from one
 // thread only, before creating values of those types.

@@ -2,6 +2,7 @@
 
 #include "io/atomic_file.hpp"
 #include "numeric/rational.hpp"
+#include "report/markdown.hpp"
 #include "report/plot.hpp"
 
 #include <fmt/format.h>
@@ -61,14 +62,32 @@ bool is_one_two_five_step(std::int64_t k) {
   return k == decade || k == 2 * decade || k == 5 * decade;
 }
 
-std::function<bool(std::int64_t)> default_record_steps(std::int64_t steps) {
-  const std::int64_t every = std::max<std::int64_t>(1, steps / 1000);
-  auto log_spaced = std::make_shared<std::set<std::int64_t>>();
+RecordSchedule::RecordSchedule(std::int64_t steps) : every_(std::max<std::int64_t>(1, steps / 1000)) {
   const double log_step = std::log(static_cast<double>(std::max<std::int64_t>(steps, 2))) / log_spaced_points;
-  for (int j = 0; j <= log_spaced_points; ++j) log_spaced->insert(static_cast<std::int64_t>(std::ceil(std::exp(j * log_step))));
-  return [every, log_spaced](std::int64_t k) {
-    return k <= 100 || k % every == 0 || is_one_two_five_step(k) || log_spaced->count(k) > 0;
-  };
+  for (int j = 0; j <= log_spaced_points; ++j) log_spaced_.insert(static_cast<std::int64_t>(std::ceil(std::exp(j * log_step))));
+}
+
+bool RecordSchedule::contains(std::int64_t k) const {
+  return k <= 100 || k % every_ == 0 || is_one_two_five_step(k) || log_spaced_.count(k) > 0;
+}
+
+std::int64_t RecordSchedule::next_after(std::int64_t k) const {
+  if (k < 100) return k + 1;
+  std::int64_t next = (k / every_ + 1) * every_;
+  // The 1-2-5 steps above 100: 200, 500, 1000, 2000, ...
+  for (std::int64_t decade = 100; decade <= next; decade *= 10) {
+    for (const std::int64_t multiple : {1, 2, 5}) {
+      if (multiple * decade > k) next = std::min(next, multiple * decade);
+    }
+  }
+  const auto log_spaced = log_spaced_.upper_bound(k);
+  if (log_spaced != log_spaced_.end()) next = std::min(next, *log_spaced);
+  return next;
+}
+
+std::function<bool(std::int64_t)> default_record_steps(std::int64_t steps) {
+  auto schedule = std::make_shared<const RecordSchedule>(steps);
+  return [schedule](std::int64_t k) { return schedule->contains(k); };
 }
 
 std::function<void(std::int64_t)> step_progress(std::ostream& log, std::int64_t steps) {
@@ -149,7 +168,7 @@ void write_theorem1_outputs(const std::filesystem::path& folder, const Theorem1O
   std::string text = "# Theorem 1 run\n\n";
   text += "Linear regression trained through a linear synthetic-gradient module, as in Theorem 1 of Czarnecki et al., "
           "\"Understanding Synthetic Gradients and Decoupled Neural Interfaces\" (ICML 2017, arXiv:1703.00522).\n\n";
-  text += fmt::format("Command: `{}`\n\n", outcome.command_line);
+  text += "Command: " + markdown_code(outcome.command_line) + "\n\n";
   text += "## Instance\n\n";
   text += fmt::format("- data: {}\n- d = {}, S = {}, checksum `{}`\n- targets: {}\n- every value is on the dyadic grid 2^-{}\n\n",
                       data.source, data.dim(), data.samples(), data.checksum(), data.target_encoding, data.grid_bits);

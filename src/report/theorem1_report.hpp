@@ -6,7 +6,10 @@
 #include "io/trace.hpp"
 #include "models/theorem1.hpp"
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,8 +29,22 @@ struct Theorem1Outcome {
 // True for the steps 0, 1, 2, 5, 10, 20, 50, … shown in the terminal table and the report.
 bool is_one_two_five_step(std::int64_t k);
 
-// The steps a run records: all of 0–100, the 1-2-5 steps, 200 log-spaced steps, and every
-// (steps/1000)-th step, so a trajectory file has at most about 1,400 rows.
+// The steps a run of `steps` steps records: all of 0–100, the 1-2-5 steps, 200 log-spaced steps,
+// and every (steps/1000)-th step, so a trajectory file has at most about 1,400 rows. The run also
+// records its last step, which may lie outside the schedule when it stops early.
+class RecordSchedule {
+ public:
+  explicit RecordSchedule(std::int64_t steps);
+  bool contains(std::int64_t k) const;
+  // The smallest scheduled step after k, so a reader can tell which record is missing.
+  std::int64_t next_after(std::int64_t k) const;
+
+ private:
+  std::int64_t every_;
+  std::set<std::int64_t> log_spaced_;
+};
+
+// RecordSchedule(steps) as a Theorem1Config::record_step.
 std::function<bool(std::int64_t)> default_record_steps(std::int64_t steps);
 
 // A Theorem1Config::progress that writes "step k of steps" with an estimate of the time left to
