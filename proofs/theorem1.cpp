@@ -365,13 +365,17 @@ const std::vector<ProofStep>& theorem1_steps() {
   return steps;
 }
 
+std::string theorem1_step_ids() {
+  std::string ids;
+  for (const ProofStep& step : theorem1_steps()) ids += (ids.empty() ? "" : ", ") + step.id;
+  return ids;
+}
+
 const ProofStep& find_theorem1_step(const std::string& id) {
-  std::string known;
   for (const ProofStep& step : theorem1_steps()) {
     if (step.id == id) return step;
-    known += (known.empty() ? "" : ", ") + step.id;
   }
-  throw InputError("unknown claim '" + id + "': use one of " + known + ", T1.global-solution, T1.global-attraction");
+  throw InputError("unknown claim '" + shortened(id) + "': use one of " + theorem1_step_ids() + ", T1.global-solution, T1.global-attraction");
 }
 
 }  // namespace sgverify::proofs

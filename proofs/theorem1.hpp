@@ -71,6 +71,9 @@ StepVerdict check_step(const ProofStep& step, const AuditInstance& instance);
 // Every step of the proof, in the order of the proof.
 const std::vector<ProofStep>& theorem1_steps();
 
+// The ids of every step, comma-separated, for messages.
+std::string theorem1_step_ids();
+
 // The step with this id; throws InputError listing the known ids when there is none.
 const ProofStep& find_theorem1_step(const std::string& id);
 

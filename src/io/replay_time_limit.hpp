@@ -31,10 +31,10 @@ class ReplayTimeLimit {
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     if (elapsed <= seconds_) return;
     // Whole seconds, except below 10 s, where a limit such as 0.02 would show as "0 s".
-    const std::string shown = elapsed < 10 ? fmt::format("{:.2g}", elapsed) : fmt::format("{:.0f}", elapsed);
+    const std::string elapsed_text = elapsed < 10 ? fmt::format("{:.2g}", elapsed) : fmt::format("{:.0f}", elapsed);
     throw InputError(fmt::format("{}: replay stopped after {} s at step {} of {}: the trace asks for more work than --time-limit {} "
                                  "allows; rerun with a larger --time-limit, or 0 for none",
-                                 file_, shown, step, steps, seconds_));
+                                 file_, elapsed_text, step, steps, seconds_));
   }
 
  private:

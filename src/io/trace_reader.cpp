@@ -1,14 +1,15 @@
 #include "io/trace_reader.hpp"
 
+#include "claims/theorem1_claims.hpp"
 #include "io/input_error.hpp"
 #include "io/json_fields.hpp"
 #include "numeric/rational.hpp"
-#include "claims/theorem1_claims.hpp"
 #include "proofs/theorem1_audit.hpp"
 #include "report/theorem1_report.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -188,15 +189,10 @@ void check_counterexample_claim(const LoadedTrace& trace) {
     }
     return;
   }
-  std::string steps;
-  bool known = false;
-  for (const proofs::ProofStep& step : proofs::theorem1_steps()) {
-    known = known || step.id == claim;
-    steps += (steps.empty() ? "" : ", ") + step.id;
-  }
-  if (!known) {
+  const auto& steps = proofs::theorem1_steps();
+  if (std::none_of(steps.begin(), steps.end(), [&claim](const proofs::ProofStep& step) { return step.id == claim; })) {
     throw InputError(fmt::format("{}: invalid field 'claim' '{}': a theorem1-audit-counterexample trace names a proof step ({}); {}", where,
-                                 shortened(claim), steps, written_by_no_run));
+                                 shortened(claim), proofs::theorem1_step_ids(), written_by_no_run));
   }
   if (verdict != "confirmed" && verdict != "refuted" && verdict != "inconclusive") {
     throw InputError(fmt::format("{}: invalid field 'verdict' '{}': use confirmed, refuted or inconclusive; {}", where, shortened(verdict),
@@ -312,8 +308,9 @@ LoadedTrace parse_trace(std::istream& in, const std::string& name) {
   if (!field(spectrum, "certified", where + ", spectrum").is_boolean()) throw InputError(where + ", spectrum: field 'certified' must be true or false");
   integer_field(spectrum, "rank", where + ", spectrum");
   trace.W_star = rational_list<RowVector<Rational>>(field(trace.header, "W_star", where), weights, where + " W_star");
-  if (trace.kind == "theorem1-trajectory") check_trajectory_records(trace);
-  else {
+  if (trace.kind == "theorem1-trajectory") {
+    check_trajectory_records(trace);
+  } else {
     check_counterexample_claim(trace);
     check_counterexample_records(trace);
   }
