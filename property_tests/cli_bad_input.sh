@@ -174,6 +174,12 @@ expect_flag_rejected "invalid --diabetes '': give a CSV file, or omit --diabetes
 expect_flag_rejected "invalid --sg-layer '4': use a whole number from 0 to 3, the --depth" corollary1 --depth 3 --sg-layer 4
 expect_flag_rejected "invalid --instances '1000001': use a whole number from 1 to 1000000 with --proof corollary1" audit --proof corollary1 --instances 1000001
 expect_flag_rejected "invalid --instances '1000001': use a whole number from 1 to 1000000 with --proof proposition2" audit --proof proposition2 --instances 1000001
+# Arguments that a command does not take are named in the order typed, with that command's help.
+"$sgverify" trace show "$work/file.txt" --time-limit 5 >"$work/stdout" 2>"$work/stderr"
+status=$?
+[ "$status" -eq 2 ] || { echo "FAIL: trace show --time-limit 5 exited $status, expected 2"; failures=$((failures + 1)); }
+grep -qxF "sgverify: unexpected arguments '--time-limit 5': sgverify trace show takes no such option or value; see sgverify trace show --help" \
+  "$work/stderr" || { echo "FAIL: unexpected message for trace show --time-limit 5"; cat "$work/stderr"; failures=$((failures + 1)); }
 # Leading zeros are decimal: CLI11 alone reads 010 as octal 8.
 "$sgverify" theorem1 --dim 010 --seed 010 --steps 1 --json --out "$work/decimal" >"$work/decimal.json" 2>/dev/null
 grep -q '"d": 10,' "$work/decimal.json" && grep -q '"seed": 10,' "$work/decimal.json" ||

@@ -59,6 +59,18 @@ int main(int argc, char** argv) {
     // The message already names the flag, the value and the fix.
     std::cerr << "sgverify: " << visible_text(error.what()) << "\n";
     return exit_bad_input;
+  } catch (const CLI::ExtrasError&) {
+    // CLI11's own message lists the extra arguments in reverse order, so name them as typed.
+    std::string extras;
+    for (const std::string& argument : app.remaining(true)) extras += (extras.empty() ? "" : " ") + argument;
+    std::string command;
+    for (const CLI::App* current = &app; !current->get_subcommands().empty();) {
+      current = current->get_subcommands().front();
+      command += " " + current->get_name();
+    }
+    std::cerr << "sgverify: unexpected arguments '" << visible_text(extras) << "': sgverify" << command
+              << " takes no such option or value; see sgverify" << command << " --help\n";
+    return exit_bad_input;
   } catch (const CLI::ParseError& error) {
     std::cerr << "sgverify: " << visible_text(error.what()) << "; see sgverify --help\n";
     return exit_bad_input;
