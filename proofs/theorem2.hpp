@@ -211,6 +211,10 @@ ConstructionCheck check_construction(const std::string& name, NormKind norm, con
 // (1 to 5000 steps). It costs no orbit step.
 void check_construction_input(const std::string& name, NormKind norm, const Vector<Rational>& x0, std::int64_t steps);
 
+// The claim that the construction `name` backs, such as T2.needs-strictness for isometry; empty
+// for a name that is no construction.
+std::string construction_claim(const std::string& name);
+
 // The constructions written as traces: name, norm, start and horizon.
 struct ConstructionSpec {
   std::string claim;

@@ -39,6 +39,7 @@ mkfifo "$work/pipe.csv"
 printf 'a,b,y\n1,2\0009,3\n' >"$work/nul.csv"
 printf 'a,b,y\n1,\033[31mred,3\n' >"$work/escape.csv"
 printf 'a,\033[2Jb,y\n1,inf,3\n' >"$work/escape-name.csv"
+printf 'a\377,b,y\n1,2,3\n' >"$work/invalid-utf8.csv"
 
 expect_rejected "invalid arithmetic 'quad'" --arith quad
 # theorem1 states its own limit of 300000 bits, the one it applies.
@@ -73,7 +74,9 @@ expect_rejected "rescale the column in the file, pass --standardize, or write 0"
 # message, and an escape code does not reach the terminal.
 expect_rejected "nul.csv, line 2, column 2 ('b'): invalid value '2\\x009'" --data "$work/nul.csv"
 expect_rejected "invalid value '\\x1b[31mred'" --data "$work/escape.csv"
-expect_rejected "column 2 ('\\x1b[2Jb'): value 'inf' is not finite" --data "$work/escape-name.csv"
+expect_rejected "escape-name.csv, line 1, column 2: the column name '\\x1b[2Jb' contains a control character; rename the column" \
+  --data "$work/escape-name.csv"
+expect_rejected "' is not valid UTF-8; rename the column" --data "$work/invalid-utf8.csv"
 grep -q "$(printf '\033')" "$work/stderr" && { echo "FAIL: an escape code reached standard error"; failures=$((failures + 1)); }
 expect_rejected "duplicate-names.csv, line 1: the column name 'x' appears in columns 1 and 3" --data "$work/duplicate-names.csv"
 expect_rejected "learning rate must lie in" --mu fixed:1e400
@@ -115,7 +118,7 @@ critic --dim 1 100 101
 critic --width 1 100 0
 critic --seed 0 18446744073709551615 -1
 critical-points --starts 1 100000 0
-critical-points --steps 1 100000 100001
+critical-points --steps 1 10000 10001
 critical-points --seed 0 18446744073709551615 -1
 table2 --datasets 0 1000 1001
 table2 --threads 1 256 257
@@ -174,6 +177,10 @@ expect_flag_rejected "invalid --diabetes '': give a CSV file, or omit --diabetes
 expect_flag_rejected "invalid --sg-layer '4': use a whole number from 0 to 3, the --depth" corollary1 --depth 3 --sg-layer 4
 expect_flag_rejected "invalid --instances '1000001': use a whole number from 1 to 1000000 with --proof corollary1" audit --proof corollary1 --instances 1000001
 expect_flag_rejected "invalid --instances '1000001': use a whole number from 1 to 1000000 with --proof proposition2" audit --proof proposition2 --instances 1000001
+# A rate beyond the doubles that the plots use, and a path that JSON cannot hold, are bad input.
+expect_flag_rejected "invalid --mu '1e400': use a positive rate up to 1e6, such as 1/64" critical-points --mu 1e400
+expect_flag_rejected "': the path is not valid UTF-8; choose another folder" theorem1 --out "$work/$(printf 'u\377')"
+expect_flag_rejected "': the path contains a control character; rename the file" theorem1 --data "$(printf 'a\033b.csv')"
 # Arguments that a command does not take are named in the order typed, with that command's help.
 "$sgverify" trace show "$work/file.txt" --time-limit 5 >"$work/stdout" 2>"$work/stderr"
 status=$?

@@ -129,6 +129,16 @@ edit "$t2" "$work/t2-name.jsonl" 'lines[0]["construction"]["name"] = "spiral"'
 expect_both 2 "t2-name.jsonl, header, construction: unknown Theorem 2 construction 'spiral'" "$work/t2-name.jsonl"
 edit "$t2" "$work/t2-norm-name.jsonl" 'lines[0]["construction"]["norm"] = "l7"'
 expect_both 2 "t2-norm-name.jsonl, header, construction: invalid norm 'l7'" "$work/t2-norm-name.jsonl"
+# The claim, verdict and level are words that the writer writes, which the file alone shows.
+edit "$t2" "$work/t2-verdict.jsonl" 'lines[0]["verdict"] = "banana"'
+expect_both 2 "t2-verdict.jsonl, header: invalid field 'verdict' 'banana': use confirmed, refuted or inconclusive" "$work/t2-verdict.jsonl"
+edit "$t2" "$work/t2-claim.jsonl" 'lines[0]["claim"] = "T1.xi-recursion"'
+expect_both 2 "invalid field 'claim' 'T1.xi-recursion': a trace of the construction" "$work/t2-claim.jsonl"
+edit "$c1" "$work/c1-level.jsonl" 'lines[0]["level"] = "proved"'
+expect_both 2 "c1-level.jsonl, header: invalid field 'level' 'proved': use exact, certified or numerical" "$work/c1-level.jsonl"
+edit "$c1" "$work/c1-claim.jsonl" 'lines[0]["claim"] = "banana"'
+expect_both 2 "c1-claim.jsonl, header: invalid field 'claim' 'banana': a corollary1-counterexample trace names" "$work/c1-claim.jsonl"
+expect_both 2 "t2-norm-name.jsonl, header, construction: invalid norm 'l7'" "$work/t2-norm-name.jsonl"
 
 # The replay keeps to --time-limit between orbit steps: 16 entries of 20 digits for 5000 steps of
 # the l2 rotation take seconds.

@@ -38,7 +38,14 @@ cmp -s "$work/first/trajectory.csv" "$work/second/trajectory.csv" || fail "the c
 
 # An --out that starts with a dash or contains a line break reaches gnuplot as no text at all, so
 # the plots are drawn into it like any other.
-(cd "$work" && "$program" theorem1 --steps 10 --out=-rel >/dev/null 2>"$work/stderr") || { fail "theorem1 --out=-rel exited $?"; cat "$work/stderr"; }
+(cd "$work" && "$program" theorem1 --steps 10 --out=-rel >"$work/rel-stdout" 2>"$work/stderr") || { fail "theorem1 --out=-rel exited $?"; cat "$work/stderr"; }
+# Its replay command names the trace as ./-rel/..., which no command reads as an option.
+replays=0
+while IFS= read -r command; do
+  replays=$((replays + 1))
+  (cd "$work" && sh -c "$command") >"$work/replay" 2>&1 || { fail "exit status $?: $command"; cat "$work/replay"; }
+done < <(sed -n 's/^  replay: //p' "$work/rel-stdout")
+[ "$replays" -eq 1 ] || fail "expected 1 replay command from --out=-rel, got $replays"
 newline_out="$work/two
 lines"
 "$program" theorem1 --steps 10 --out "$newline_out" >/dev/null 2>"$work/stderr" || { fail "theorem1 --out with a line break exited $?"; cat "$work/stderr"; }

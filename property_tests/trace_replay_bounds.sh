@@ -64,6 +64,18 @@ expect 2 "missing-record.jsonl, record 150: k = 213 where the run records step 2
 expect 2 "a record is missing, repeated or out of order" trace replay "$work/missing-record.jsonl"
 edit "$trace" "$work/repeated-record.jsonl" 'lines.insert(150, lines[150])'
 expect 2 "a record is missing, repeated or out of order" trace show "$work/repeated-record.jsonl"
+# What show prints, replay checks too.
+edit "$trace" "$work/loss-text.jsonl" 'lines[3]["loss"] = "x"'
+expect 2 "record 3: field 'loss' must be a number" trace replay "$work/loss-text.jsonl"
+# A start beyond the range of the run's arithmetic: W* would be computed from infinities.
+edit "$trace" "$work/W0-huge.jsonl" 'lines[0]["parameters"]["W0"][0] = "1e400"'
+expect 2 "parameters: W0 entry 1 is beyond the range of double arithmetic" trace replay "$work/W0-huge.jsonl"
+# A control character in a string field, and an integer above 2^63 - 1.
+edit "$trace" "$work/control.jsonl" 'lines[0]["instance"]["source"] = "a\x1b[2Jb"'
+expect 2 "field 'source' 'a\\x1b[2Jb' contains a control character" trace show "$work/control.jsonl"
+edit "$trace" "$work/huge-d.jsonl" 'lines[0]["instance"]["d"] = 2**64 - 1'
+expect 2 "field 'd' 18446744073709551615 is too large" trace show "$work/huge-d.jsonl"
+expect 2 "a record is missing, repeated or out of order" trace show "$work/repeated-record.jsonl"
 # A run completes at its last step only; a stop reason names the step of the last record.
 edit "$trace" "$work/completed-early.jsonl" 'lines.pop(); lines[-1]["stop"] = "completed"'
 expect 2 "invalid field 'stop' 'completed': the last record, at step 2997 of 3000, must say \"stopped at step 2997: REASON\"" \

@@ -9,10 +9,12 @@
 #include "io/output_folder.hpp"
 #include "io/atomic_file.hpp"
 #include "io/input_error.hpp"
+#include "io/utf8.hpp"
 #include "report/theorem1_report.hpp"
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <concepts>
 #include <cstdint>
@@ -28,8 +30,12 @@ namespace sgverify {
 // The program as the user invoked it (argv[0]), so that printed replay commands work when pasted.
 inline std::string invoked_program = "sgverify";
 
-// The command that replays the trace file `trace`, quoted for pasting into a POSIX shell.
-inline std::string trace_replay_command(const std::string& trace) { return shell_quote(invoked_program) + " trace replay " + shell_quote(trace); }
+// The command that replays the trace file `trace`, quoted for pasting into a POSIX shell. A
+// relative path that starts with '-' would read as an option, so it gets "./" in front.
+inline std::string trace_replay_command(const std::string& trace) {
+  const std::string path = trace.starts_with('-') ? "./" + trace : trace;
+  return shell_quote(invoked_program) + " trace replay " + shell_quote(path);
+}
 
 // Error for a flag value that the parser rejects, with the complete message. It derives from
 // CLI::ParseError so that callers handle it with CLI11's own errors, and not from
@@ -95,8 +101,14 @@ inline const CLI::Validator seed_range =
 // Makes the validator of a path flag such as --data, which rejects an empty path with `fix`.
 inline CLI::Validator non_empty_path(const std::string& flag, const std::string& fix) {
   const std::string message = "invalid " + flag + " '': " + fix;
-  const auto check = [message](const std::string& text) -> std::string {
+  const auto check = [flag, message](const std::string& text) -> std::string {
     if (text.empty()) throw InvalidFlagValue(message);
+    // The path goes into traces and JSON files, which must be UTF-8 and contain no control character.
+    const bool control = std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+    if (!valid_utf8(text) || control) {
+      throw InvalidFlagValue("invalid " + flag + " '" + shortened(text) + "': the path " +
+                             (control ? "contains a control character" : "is not valid UTF-8") + "; rename the file");
+    }
     return "";
   };
   return CLI::Validator(check, "");
@@ -109,6 +121,8 @@ inline CLI::Validator output_folder_path(const std::string& default_folder) {
   const std::string fix = "give a folder, or omit --out to write to " + default_folder;
   const auto check = [fix](const std::string& text) -> std::string {
     if (text.empty()) throw InvalidFlagValue("invalid --out '': " + fix);
+    // The path goes into JSON files, which must be UTF-8.
+    if (!valid_utf8(text)) throw InvalidFlagValue("invalid --out '" + shortened(text) + "': the path is not valid UTF-8; choose another folder");
     const std::filesystem::path file = file_in_the_way(text);
     if (!file.empty()) throw InvalidFlagValue("invalid --out '" + text + "': " + file.string() + " is a file, not a folder; " + fix);
     return "";

@@ -384,8 +384,12 @@ int run_theorem2_trace(const TraceOptions& options) {
                                  error.what()));
   }
   const std::string recorded_claim = string_field(header, "claim", where);
-  const std::string recorded = string_field(header, "verdict", where);
-  const std::string recorded_level = string_field(header, "level", where);
+  if (recorded_claim != proofs::construction_claim(name)) {
+    throw InputError(fmt::format("{}: invalid field 'claim' '{}': a trace of the construction {} backs {}; no sgverify run writes such a "
+                                 "trace, so it was edited or damaged",
+                                 where, shortened(recorded_claim), name, proofs::construction_claim(name)));
+  }
+  const auto [recorded, recorded_level] = recorded_outcome(header, where);
   const std::string detail = string_field(header, "detail", where);
   // The seed of the run that wrote the trace. The constructions themselves use no randomness.
   const std::uint64_t seed = unsigned_field(header, "seed", where);

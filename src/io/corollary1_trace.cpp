@@ -159,12 +159,18 @@ LoadedCorollary1Trace read_corollary1_trace(const std::filesystem::path& path) {
   check_trace_format(header, where);
   LoadedCorollary1Trace trace;
   trace.claim = string_field(header, "claim", where);
-  trace.recorded = string_field(header, "verdict", where);
-  trace.recorded_level = string_field(header, "level", where);
+  const RecordedOutcome outcome = recorded_outcome(header, where);
+  trace.recorded = outcome.verdict;
+  trace.recorded_level = outcome.level;
   trace.detail = string_field(header, "detail", where);
   trace.source = string_field(header, "source", where);
   trace.origin = string_field(header, "origin", where);
-  proofs::check_corollary1_claim_id(trace.claim);
+  try {
+    proofs::check_corollary1_claim_id(trace.claim);
+  } catch (const InputError&) {
+    throw InputError(fmt::format("{}: invalid field 'claim' '{}': a {} trace names {}, {} or {}", where, shortened(trace.claim),
+                                 corollary1_trace_kind, proofs::linear_sg_exact_id, proofs::gate_iff_consistent_id, proofs::gate_iff_literal_id));
+  }
   if (trace.claim == proofs::convergence_id) throw InputError(where + ": C1.convergence has no replayable counterexample trace");
   trace.eps = rate_field(header, "eps", where);
   trace.nu = rate_field(header, "nu", where);

@@ -1,6 +1,7 @@
 #include "io/csv.hpp"
 
 #include "io/input_error.hpp"
+#include "io/utf8.hpp"
 #include "numeric/rational.hpp"
 
 #include <fmt/format.h>
@@ -97,6 +98,19 @@ void check_unique_names(const std::vector<std::string>& header, const std::strin
   }
 }
 
+// Rejects a column name that is not valid UTF-8 or contains a control character: the names go
+// into JSON files, which must be UTF-8, and onto the terminal.
+void check_name_text(const std::vector<std::string>& header, const std::string& name, std::size_t line) {
+  for (std::size_t column = 0; column < header.size(); ++column) {
+    const std::string& text = header[column];
+    const bool control = std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+    if (!valid_utf8(text) || control) {
+      throw InputError(fmt::format("{}, line {}, column {}: the column name '{}' {}; rename the column", name, line, column + 1,
+                                   shortened(text), control ? "contains a control character" : "is not valid UTF-8"));
+    }
+  }
+}
+
 // Names the kind of a file that is not a regular file, for a message.
 std::string file_kind(std::filesystem::file_type type) {
   switch (type) {
@@ -136,6 +150,7 @@ Dataset parse_csv_dataset(const std::string& text, const std::string& name, cons
   }
 
   check_unique_names(header, name, line_number);
+  check_name_text(header, name, line_number);
 
   const std::size_t columns = header.size();
   std::vector<std::vector<Rational>> rows;

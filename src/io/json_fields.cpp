@@ -4,7 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <utility>
 
@@ -85,12 +87,22 @@ const nlohmann::json& field(const nlohmann::json& object, const char* name, cons
 std::string string_field(const nlohmann::json& object, const char* name, const std::string& where) {
   const nlohmann::json& value = field(object, name, where);
   if (!value.is_string()) throw InputError(where + ": field '" + std::string(name) + "' must be a string" + damaged_hint);
-  return value.get<std::string>();
+  // sgverify writes no control character into a trace, and one printed by show or replay would act
+  // on the terminal.
+  const std::string& text = value.get_ref<const std::string&>();
+  if (std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+    throw InputError(where + ": field '" + std::string(name) + "' '" + shortened(text) + "' contains a control character" + damaged_hint);
+  }
+  return text;
 }
 
 std::int64_t integer_field(const nlohmann::json& object, const char* name, const std::string& where) {
   const nlohmann::json& value = field(object, name, where);
   if (!value.is_number_integer()) throw InputError(where + ": field '" + std::string(name) + "' must be an integer" + damaged_hint);
+  // An unsigned value above 2^63 - 1 would read as a negative one.
+  if (value.is_number_unsigned() && value.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    throw InputError(where + ": field '" + std::string(name) + "' " + value.dump() + " is too large" + damaged_hint);
+  }
   return value.get<std::int64_t>();
 }
 
@@ -139,6 +151,20 @@ std::string trace_kind(const std::filesystem::path& path) {
   const std::optional<nlohmann::json> header = parse_first_line(path);
   if (!header || !header->is_object() || !header->contains("kind") || !(*header)["kind"].is_string()) return "";
   return (*header)["kind"].get<std::string>();
+}
+
+RecordedOutcome recorded_outcome(const nlohmann::json& header, const std::string& where) {
+  RecordedOutcome outcome{string_field(header, "verdict", where), string_field(header, "level", where)};
+  const std::string edited = "no sgverify run writes such a trace, so it was edited or damaged";
+  if (outcome.verdict != "confirmed" && outcome.verdict != "refuted" && outcome.verdict != "inconclusive") {
+    throw InputError(fmt::format("{}: invalid field 'verdict' '{}': use confirmed, refuted or inconclusive; {}", where,
+                                 shortened(outcome.verdict), edited));
+  }
+  if (outcome.level != "exact" && outcome.level != "certified" && outcome.level != "numerical") {
+    throw InputError(fmt::format("{}: invalid field 'level' '{}': use exact, certified or numerical; {}", where, shortened(outcome.level),
+                                 edited));
+  }
+  return outcome;
 }
 
 }  // namespace sgverify

@@ -40,6 +40,13 @@ inline constexpr int trace_format_version = 1;
 // missing, of the wrong type or not this sgverify's.
 void check_trace_format(const nlohmann::json& header, const std::string& where);
 
+// The recorded outcome of a counterexample header: its 'verdict' and 'level' fields. The verdict
+// is confirmed, refuted or inconclusive, and the level exact, certified or numerical.
+struct RecordedOutcome {
+  std::string verdict, level;
+};
+RecordedOutcome recorded_outcome(const nlohmann::json& header, const std::string& where);
+
 // Reads the first line of a trace file as a JSON object. Throws InputError otherwise.
 nlohmann::json read_trace_header(const std::filesystem::path& path);
 

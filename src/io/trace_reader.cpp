@@ -90,6 +90,12 @@ void check_string_list(const nlohmann::json& record, const char* name, std::size
   }
 }
 
+// Checks the numbers that `trace show` prints from a record, so that show and replay accept the
+// same files.
+void check_record_numbers(const nlohmann::json& record, const std::string& where) {
+  for (const char* name : {"loss", "weights_error", "omega_norm", "xi_norm"}) optional_number_field(record, name, 0.0, where);
+}
+
 // Checks the records of a trajectory before anything is replayed, so that a damaged file is bad
 // input (exit 2) and a replay never runs further than the last recorded step.
 void check_trajectory_records(LoadedTrace& trace) {
@@ -113,6 +119,7 @@ void check_trajectory_records(LoadedTrace& trace) {
     previous = k;
     check_string_list(record, "W", weights, where);
     check_string_list(record, "omega", 3, where);
+    check_record_numbers(record, where);
     if (record.contains("stop") && !last) throw InputError(where + ": only the last record may hold 'stop'");
     if (last) trace.stop = optional_string_field(record, "stop", "", where);
   }
@@ -163,6 +170,7 @@ void check_counterexample_records(const LoadedTrace& trace) {
     }
     check_string_list(record, "W", weights, where);
     check_string_list(record, "omega", 3, where);
+    check_record_numbers(record, where);
     if (record.contains("stop")) throw InputError(where + ": 'stop' is not allowed in a counterexample's records");
   }
   const auto recorded = static_cast<std::int64_t>(trace.steps.size());
@@ -179,8 +187,7 @@ void check_counterexample_records(const LoadedTrace& trace) {
 void check_counterexample_claim(const LoadedTrace& trace) {
   const std::string where = trace.name + ", header";
   const std::string claim = string_field(trace.header, "claim", where);
-  const std::string verdict = string_field(trace.header, "verdict", where);
-  const std::string level = string_field(trace.header, "level", where);
+  const auto [verdict, level] = recorded_outcome(trace.header, where);
   if (trace.kind == "theorem1-counterexample") {
     if (claim != global_attraction_id || verdict != "refuted" || level != "exact") {
       throw InputError(fmt::format("{}: claim '{}', verdict '{}', level '{}': a theorem1-counterexample trace records claim {}, "
@@ -194,13 +201,28 @@ void check_counterexample_claim(const LoadedTrace& trace) {
     throw InputError(fmt::format("{}: invalid field 'claim' '{}': a theorem1-audit-counterexample trace names a proof step ({}); {}", where,
                                  shortened(claim), proofs::theorem1_step_ids(), written_by_no_run));
   }
-  if (verdict != "confirmed" && verdict != "refuted" && verdict != "inconclusive") {
-    throw InputError(fmt::format("{}: invalid field 'verdict' '{}': use confirmed, refuted or inconclusive; {}", where, shortened(verdict),
-                                 written_by_no_run));
-  }
-  if (level != "exact" && level != "certified" && level != "numerical") {
-    throw InputError(fmt::format("{}: invalid field 'level' '{}': use exact, certified or numerical; {}", where, shortened(level),
-                                 written_by_no_run));
+}
+
+// Returns whether `value` converts to a finite number of type T.
+template <class T>
+bool finite_as(const Rational& value) {
+  return ScalarTraits<T>::is_finite(ScalarTraits<T>::from_rational(value));
+}
+
+// Rejects a start that the run's arithmetic cannot hold, such as W0 = 1e400 in double: its W*
+// would be computed from infinities. Every start that sgverify writes is small.
+void check_start_in_range(const Theorem1Config& config, const std::string& where) {
+  bool (*finite)(const Rational&) = nullptr;
+  if (config.arithmetic.kind == ArithmeticKind::double_precision) finite = finite_as<double>;
+  if (config.arithmetic.kind == ArithmeticKind::long_double) finite = finite_as<long double>;
+  if (finite == nullptr) return;
+  for (const auto& [name, values] : {std::pair<const char*, std::vector<Rational>>{"W0", {config.start.W.begin(), config.start.W.end()}},
+                                     {"omega0", {config.start.omega.begin(), config.start.omega.end()}}}) {
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (finite(values[i])) continue;
+      throw InputError(fmt::format("{}: {} entry {} is beyond the range of {} arithmetic; {}", where, name, i + 1,
+                                   config.arithmetic.name(), written_by_no_run));
+    }
   }
 }
 
@@ -288,6 +310,7 @@ LoadedTrace parse_trace(std::istream& in, const std::string& name) {
   const auto weights = static_cast<std::size_t>(trace.data.dim() + 1);
   config.start.W = rational_list<RowVector<Rational>>(field(parameters, "W0", parameters_where), weights, parameters_where + " W0");
   config.start.omega = rational_list<Vector<Rational>>(field(parameters, "omega0", parameters_where), 3, parameters_where + " omega0");
+  check_start_in_range(config, parameters_where);
   const nlohmann::json& tolerances = field(parameters, "tolerances", parameters_where);
   const auto rational = [](const std::string& text) { return parse_rational(text, "--tolerance"); };
   config.tolerances.weights_relative = parsed_field(tolerances, "weights_relative", parameters_where + ", tolerances", rational);
@@ -308,6 +331,7 @@ LoadedTrace parse_trace(std::istream& in, const std::string& name) {
   if (!field(spectrum, "certified", where + ", spectrum").is_boolean()) throw InputError(where + ", spectrum: field 'certified' must be true or false");
   integer_field(spectrum, "rank", where + ", spectrum");
   trace.W_star = rational_list<RowVector<Rational>>(field(trace.header, "W_star", where), weights, where + " W_star");
+  optional_string_field(trace.header, "detail", "", where);  // printed by show
   if (trace.kind == "theorem1-trajectory") {
     check_trajectory_records(trace);
   } else {
