@@ -181,6 +181,12 @@ expect_flag_rejected "invalid --instances '1000001': use a whole number from 1 t
 expect_flag_rejected "invalid --mu '1e400': use a positive rate up to 1e6, such as 1/64" critical-points --mu 1e400
 expect_flag_rejected "': the path is not valid UTF-8; choose another folder" theorem1 --out "$work/$(printf 'u\377')"
 expect_flag_rejected "': the path contains a control character; rename the file" theorem1 --data "$(printf 'a\033b.csv')"
+# An unknown command is named, with the known ones.
+"$sgverify" bogus >"$work/stdout" 2>"$work/stderr"
+status=$?
+[ "$status" -eq 2 ] || { echo "FAIL: sgverify bogus exited $status, expected 2"; failures=$((failures + 1)); }
+grep -qF "sgverify: unknown command 'bogus': use one of theorem1, corollary1, run," "$work/stderr" ||
+  { echo "FAIL: unexpected message for sgverify bogus"; cat "$work/stderr"; failures=$((failures + 1)); }
 # Arguments that a command does not take are named in the order typed, with that command's help.
 "$sgverify" trace show "$work/file.txt" --time-limit 5 >"$work/stdout" 2>"$work/stderr"
 status=$?

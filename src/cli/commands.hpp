@@ -14,7 +14,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include <algorithm>
 #include <charconv>
 #include <concepts>
 #include <cstdint>
@@ -104,7 +103,7 @@ inline CLI::Validator non_empty_path(const std::string& flag, const std::string&
   const auto check = [flag, message](const std::string& text) -> std::string {
     if (text.empty()) throw InvalidFlagValue(message);
     // The path goes into traces and JSON files, which must be UTF-8 and contain no control character.
-    const bool control = std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+    const bool control = has_control_character(text);
     if (!valid_utf8(text) || control) {
       throw InvalidFlagValue("invalid " + flag + " '" + shortened(text) + "': the path " +
                              (control ? "contains a control character" : "is not valid UTF-8") + "; rename the file");

@@ -4,6 +4,7 @@
 #include "io/input_error.hpp"
 
 #include <iostream>
+#include <utility>
 
 int main(int argc, char** argv) {
   using namespace sgverify;
@@ -50,6 +51,20 @@ int main(int argc, char** argv) {
   TraceOptions trace_options;
   CLI::App* trace = app.add_subcommand("trace", "Show or replay a trace written by another command");
   add_trace_options(*trace, trace_options);
+
+  // CLI11 reports an unknown first word only as "A subcommand is required", so name it here.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string known;
+    bool found = false;
+    for (const CLI::App* command : std::as_const(app).get_subcommands([](const CLI::App*) { return true; })) {
+      found = found || command->get_name() == argv[1];
+      known += (known.empty() ? "" : ", ") + command->get_name();
+    }
+    if (!found) {
+      std::cerr << "sgverify: unknown command '" << shortened(argv[1]) << "': use one of " << known << "; see sgverify --help\n";
+      return exit_bad_input;
+    }
+  }
 
   try {
     app.parse(argc, argv);

@@ -151,7 +151,7 @@ std::string differences_text(const std::vector<Table2CellResult>& results) {
 
 void add_table2_options(CLI::App& command, Table2Options& options) {
   command.add_flag("--quick", options.quick,
-                   fmt::format("Reduced preset: {} data sets and a cap of {} steps (about a minute on 2 cores)", quick_datasets, quick_max_steps));
+                   fmt::format("Reduced preset: {} data sets and a cap of {} steps (about 35 s on 2 cores)", quick_datasets, quick_max_steps));
   add_integer_option(command, "--datasets", options.datasets, "Data sets per family and k (0: 10, or the --quick value)", 0, max_datasets);
   command.add_option("--rows", options.rows, "Rows (noisy100-deep) or cells (noisy100-deep-log) to run; default all, comma-separated")
       ->delimiter(',');

@@ -74,7 +74,7 @@ void add_theorem1_options(CLI::App& command, Theorem1Options& options) {
   command.add_option("--family", options.family, "Synthetic data family: linear, noisy, random or regression")->capture_default_str();
   add_integer_option(command, "--dim", options.dim, "Input dimension d (k) of synthetic data", 1, max_dim);
   add_integer_option(command, "--samples", options.samples, "Number of samples S of synthetic data", 1, max_samples);
-  command.add_option("--noise", options.noise, "Noise standard deviation sigma of the regression family (0 = exactly realizable)")
+  command.add_option("--noise", options.noise, "Noise standard deviation sigma of the regression family, from 0 (exactly realizable) to 1e6")
       ->capture_default_str();
   command.add_option("--data", options.data_file, "CSV file with a header row; the last column is the target (replaces --family)")
       ->check(non_empty_path("--data", "give a CSV file, or omit --data to use the synthetic --family"));
@@ -82,9 +82,9 @@ void add_theorem1_options(CLI::App& command, Theorem1Options& options) {
   command.add_option("--arith", options.arithmetic, "Arithmetic: exact, interval:BITS, mpfr:BITS, double or long-double")
       ->capture_default_str();
   add_integer_option(command, "--steps", options.steps, "Number of iterations", 0, max_steps);
-  command.add_option("--mu", options.mu, "Main learning rate: fixed:VALUE, bound-derived:THETA or bound-literal:THETA (0 < THETA < 1)")
+  command.add_option("--mu", options.mu, "Main learning rate: fixed:VALUE (VALUE in [1e-300, 1e6]), bound-derived:THETA or bound-literal:THETA (0 < THETA < 1)")
       ->capture_default_str();
-  command.add_option("--nu", options.nu, "SG learning rate: line-search or a positive VALUE")->capture_default_str();
+  command.add_option("--nu", options.nu, "SG learning rate: line-search or a VALUE in [1e-300, 1e6]")->capture_default_str();
   command.add_option("--start", options.start, "Start: paper (W = 0, omega = (-1, -1, 0)), zero, or random (seeded)")->capture_default_str();
   command.add_option("--path", options.path,
                      "Step computation: moments (O(d^2) a step; default for exact, interval and mpfr) or samples "

@@ -103,7 +103,7 @@ void check_unique_names(const std::vector<std::string>& header, const std::strin
 void check_name_text(const std::vector<std::string>& header, const std::string& name, std::size_t line) {
   for (std::size_t column = 0; column < header.size(); ++column) {
     const std::string& text = header[column];
-    const bool control = std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+    const bool control = has_control_character(text);
     if (!valid_utf8(text) || control) {
       throw InputError(fmt::format("{}, line {}, column {}: the column name '{}' {}; rename the column", name, line, column + 1,
                                    shortened(text), control ? "contains a control character" : "is not valid UTF-8"));

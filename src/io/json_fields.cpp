@@ -1,10 +1,10 @@
 #include "io/json_fields.hpp"
 
 #include "io/input_error.hpp"
+#include "io/utf8.hpp"
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <fstream>
 #include <limits>
 #include <optional>
@@ -90,7 +90,7 @@ std::string string_field(const nlohmann::json& object, const char* name, const s
   // sgverify writes no control character into a trace, and one printed by show or replay would act
   // on the terminal.
   const std::string& text = value.get_ref<const std::string&>();
-  if (std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+  if (has_control_character(text)) {
     throw InputError(where + ": field '" + std::string(name) + "' '" + shortened(text) + "' contains a control character" + damaged_hint);
   }
   return text;

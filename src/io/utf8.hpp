@@ -1,7 +1,8 @@
-// A check that text is valid UTF-8, for the values that sgverify writes into JSON files (column
-// names, file paths), because JSON text must be UTF-8.
+// Checks of text that sgverify writes into JSON files or prints (column names, file paths, trace
+// fields): JSON text must be UTF-8, and a control character would act on the terminal.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <string_view>
 
@@ -41,6 +42,12 @@ inline bool valid_utf8(std::string_view text) {
     i += length;
   }
   return true;
+}
+
+// Returns whether `text` contains a control character: a byte below 0x20 (NUL, escape, a line
+// break) or DEL.
+inline bool has_control_character(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
 }  // namespace sgverify
